@@ -1,0 +1,231 @@
+//! Password hashing (argon2id, OWASP parameters), Django hash import, and
+//! the password policy of API.md.
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+fn argon2() -> Argon2<'static> {
+    // OWASP: m = 19 MiB, t = 2, p = 1.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?
+        .to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    No,
+    Yes,
+    /// Correct, but stored in an older scheme: re-hash it.
+    YesUpgrade,
+}
+
+/// Checks a password against an argon2 PHC string or a Django
+/// `pbkdf2_sha256$iterations$salt$hash`.
+pub fn verify(password: &str, stored: &str) -> Verified {
+    if let Some(rest) = stored.strip_prefix("pbkdf2_sha256$") {
+        return if verify_django_pbkdf2(password, rest) {
+            Verified::YesUpgrade
+        } else {
+            Verified::No
+        };
+    }
+    match PasswordHash::new(stored) {
+        Ok(parsed)
+            if argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok() =>
+        {
+            let current = parsed.algorithm.as_str() == "argon2id"
+                && parsed.params.get_decimal("m") == Some(19 * 1024)
+                && parsed.params.get_decimal("t") == Some(2);
+            if current {
+                Verified::Yes
+            } else {
+                Verified::YesUpgrade
+            }
+        }
+        _ => Verified::No,
+    }
+}
+
+fn verify_django_pbkdf2(password: &str, rest: &str) -> bool {
+    let mut parts = rest.splitn(3, '$');
+    let (Some(iter), Some(salt), Some(expected)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(iterations) = iter.parse::<u32>() else {
+        return false;
+    };
+    if iterations == 0 || iterations > 10_000_000 {
+        return false;
+    }
+    let Ok(expected) = STANDARD.decode(expected) else {
+        return false;
+    };
+    if expected.len() != 32 {
+        return false;
+    }
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), salt.as_bytes(), iterations, &mut out);
+    crate::platform::crypto::constant_time_eq(&out, &expected)
+}
+
+/// A hash of a random password: verifying against it costs what a real
+/// verification costs, so unknown e-mails take as long as wrong passwords.
+pub static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash(&crate::platform::crypto::random_token(24)).unwrap_or_default());
+
+pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(&password)).await?
+}
+
+pub async fn verify_blocking(password: String, stored: Option<String>) -> Verified {
+    let res = tokio::task::spawn_blocking(move || match stored {
+        Some(s) if !s.is_empty() => verify(&password, &s),
+        _ => {
+            let _ = verify(&password, &DUMMY_HASH);
+            Verified::No
+        }
+    })
+    .await;
+    res.unwrap_or(Verified::No)
+}
+
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../assets/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .collect()
+});
+
+/// The password policy; each broken rule is one message.
+pub fn policy_errors(password: &str, email: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars = password.chars().count();
+    if chars < 8 {
+        out.push("This password is too short. It must contain at least 8 characters.".into());
+    }
+    if chars > 128 {
+        out.push("This password is too long. It must contain at most 128 characters.".into());
+    }
+    if !password.is_empty() && password.chars().all(|c| c.is_ascii_digit()) {
+        out.push("This password is entirely numeric.".into());
+    }
+    if COMMON.contains(password.to_lowercase().trim()) {
+        out.push("This password is too common.".into());
+    }
+    if too_similar(password, email) {
+        out.push("The password is too similar to the email.".into());
+    }
+    out
+}
+
+/// Django's UserAttributeSimilarityValidator: the e-mail, and its parts,
+/// compared with SequenceMatcher's ratio at 0.7.
+fn too_similar(password: &str, email: &str) -> bool {
+    let pw = password.to_lowercase();
+    let email = email.to_lowercase();
+    let mut candidates = vec![email.clone()];
+    candidates.extend(
+        email
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| p.len() >= 3)
+            .map(String::from),
+    );
+    candidates.iter().any(|c| sequence_ratio(&pw, c) >= 0.7)
+}
+
+/// Ratcliff/Obershelp similarity, as Python's difflib.SequenceMatcher.ratio.
+pub fn sequence_ratio(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    fn matches(a: &[char], b: &[char]) -> usize {
+        // Longest common block, then recurse on both sides.
+        let (mut best, mut bi, mut bj) = (0, 0, 0);
+        let mut prev = vec![0usize; b.len() + 1];
+        for i in 0..a.len() {
+            let mut cur = vec![0usize; b.len() + 1];
+            for j in 0..b.len() {
+                if a[i] == b[j] {
+                    cur[j + 1] = prev[j] + 1;
+                    if cur[j + 1] > best {
+                        best = cur[j + 1];
+                        bi = i + 1 - best;
+                        bj = j + 1 - best;
+                    }
+                }
+            }
+            prev = cur;
+        }
+        if best == 0 {
+            return 0;
+        }
+        best + matches(&a[..bi], &b[..bj]) + matches(&a[bi + best..], &b[bj + best..])
+    }
+    2.0 * matches(&a, &b) as f64 / (a.len() + b.len()) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argon2_hashes_verify_and_are_current() {
+        let h = hash("correct horse battery").unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"));
+        assert_eq!(verify("correct horse battery", &h), Verified::Yes);
+        assert_eq!(verify("wrong", &h), Verified::No);
+    }
+
+    #[test]
+    fn django_pbkdf2_hashes_verify_and_ask_for_upgrade() {
+        // Made with Django's make_password("fitcore-pass", salt="pepper1234", hasher="pbkdf2_sha256") at 1,000 iterations.
+        let mut out = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"fitcore-pass", b"pepper1234", 1000, &mut out);
+        let stored = format!("pbkdf2_sha256$1000$pepper1234${}", STANDARD.encode(out));
+        assert_eq!(verify("fitcore-pass", &stored), Verified::YesUpgrade);
+        assert_eq!(verify("other", &stored), Verified::No);
+        assert_eq!(verify("x", "pbkdf2_sha256$nope"), Verified::No);
+    }
+
+    #[test]
+    fn django_reference_hash_verifies() {
+        // Computed independently with Python's hashlib.pbkdf2_hmac('sha256', b'secret', b'seasalt', 600000),
+        // the function behind Django's PBKDF2PasswordHasher.
+        let stored = "pbkdf2_sha256$600000$seasalt$DLepaSa9KetQ1C7RsEYU5aC5BqVgZsEV9B574F+sUoA=";
+        assert_eq!(verify("secret", stored), Verified::YesUpgrade);
+        assert_eq!(verify("Secret", stored), Verified::No);
+    }
+
+    #[test]
+    fn policy_rejects_short_numeric_common_and_similar_passwords() {
+        assert!(!policy_errors("short", "a@b.co").is_empty());
+        assert!(!policy_errors("1234567890", "a@b.co").is_empty());
+        assert!(!policy_errors("password123", "a@b.co").is_empty());
+        assert!(!policy_errors("anaruiz2026", "anaruiz2026@example.com").is_empty());
+        assert!(policy_errors("Tr1cky-Lantern-42", "ana@example.com").is_empty());
+    }
+
+    #[test]
+    fn sequence_ratio_matches_difflib() {
+        assert!((sequence_ratio("abcd", "bcde") - 0.75).abs() < 1e-9);
+        assert_eq!(sequence_ratio("", ""), 1.0);
+        assert_eq!(sequence_ratio("abc", "xyz"), 0.0);
+    }
+}

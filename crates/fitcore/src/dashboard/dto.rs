@@ -1,0 +1,37 @@
+use crate::{accounts::dto::UserResponse, payments::dto::SubscriptionResponse};
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardResponse {
+    pub user: UserResponse,
+    pub subscription: SubscriptionResponse,
+    pub today: Today,
+    pub workouts: WorkoutsSummary,
+    pub unread_notifications: u64,
+    /// Up to three upcoming scheduled meals.
+    #[schema(value_type = Vec<Object>)]
+    pub next_meals: Vec<serde_json::Value>,
+}
+
+/// Today in the user's time zone. Values a context does not know yet are null.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Today {
+    pub date: NaiveDate,
+    pub calories_target: Option<f64>,
+    pub calories_logged: f64,
+    pub calories_planned: f64,
+    pub steps: Option<f64>,
+    pub active_minutes: Option<f64>,
+    pub weight_kg: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkoutsSummary {
+    /// Up to three workouts started and not completed.
+    #[schema(value_type = Vec<Object>)]
+    pub in_progress: Vec<serde_json::Value>,
+    pub completed_total: u64,
+    pub streak_days: u32,
+}

@@ -1,0 +1,32 @@
+use super::dto::{DashboardResponse, Today, WorkoutsSummary};
+use crate::{accounts, app::AppState, error::AppResult, notifications, payments};
+
+pub async fn dashboard(
+    state: &AppState,
+    user: &accounts::entity::user::Model,
+) -> AppResult<DashboardResponse> {
+    let now = state.now();
+    let profile = accounts::service::profile_of(&state.db, user.id).await?;
+    let today = accounts::service::local_today(&profile.timezone, now);
+    Ok(DashboardResponse {
+        user: accounts::service::user_response(state, user).await?,
+        subscription: payments::subscription_response(&state.db, user.id, now).await?,
+        today: Today {
+            date: today,
+            // Filled by the nutrition and health contexts when they ship.
+            calories_target: None,
+            calories_logged: 0.0,
+            calories_planned: 0.0,
+            steps: None,
+            active_minutes: None,
+            weight_kg: profile.weight_kg,
+        },
+        workouts: WorkoutsSummary {
+            in_progress: Vec::new(),
+            completed_total: 0,
+            streak_days: 0,
+        },
+        unread_notifications: notifications::unread_count(&state.db, user.id).await?,
+        next_meals: Vec::new(),
+    })
+}

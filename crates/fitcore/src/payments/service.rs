@@ -1,0 +1,148 @@
+use super::{
+    dto::{SubscriptionResponse, TransactionResponse},
+    entity::{subscription, transaction},
+};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// How long a past-due subscription keeps access after its end date.
+pub const GRACE: Duration = Duration::days(3);
+
+/// API.md's rule: lifetime + active; monthly + active or cancelled with an
+/// end date in the future; past_due before end date + grace.
+pub fn access_of(s: &subscription::Model, now: DateTime<Utc>) -> bool {
+    match (s.plan.as_deref(), s.status.as_str()) {
+        (Some("lifetime"), "active") => true,
+        (Some("monthly"), "active" | "cancelled") => s.end_date.is_some_and(|e| e > now),
+        (_, "past_due") => s.end_date.is_some_and(|e| now < e + GRACE),
+        _ => false,
+    }
+}
+
+pub async fn has_active_access<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let sub = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    Ok(sub.is_some_and(|s| access_of(&s, now)))
+}
+
+pub async fn subscription_response<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<SubscriptionResponse, DbErr> {
+    let sub = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    Ok(match sub {
+        Some(s) => SubscriptionResponse {
+            has_active_access: access_of(&s, now),
+            plan: s.plan,
+            status: s.status,
+            start_date: s.start_date,
+            end_date: s.end_date,
+            gateway: s.gateway,
+            cancel_at_period_end: s.cancel_at_period_end,
+        },
+        None => SubscriptionResponse {
+            plan: None,
+            status: "inactive".into(),
+            start_date: None,
+            end_date: None,
+            gateway: None,
+            cancel_at_period_end: false,
+            has_active_access: false,
+        },
+    })
+}
+
+pub fn format_amount(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+pub async fn transactions_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+) -> Result<Vec<TransactionResponse>, DbErr> {
+    let rows = transaction::Entity::find()
+        .filter(transaction::Column::UserId.eq(user_id))
+        .order_by_desc(transaction::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TransactionResponse {
+            id: t.id,
+            plan_at_purchase: t.plan_at_purchase,
+            amount: format_amount(t.amount_minor),
+            currency: t.currency,
+            status: t.status,
+            gateway: t.gateway,
+            gateway_transaction_id: t.gateway_transaction_id,
+            created_at: t.created_at,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(plan: Option<&str>, status: &str, end: Option<DateTime<Utc>>) -> subscription::Model {
+        let now = Utc::now();
+        subscription::Model {
+            id: 1,
+            user_id: 1,
+            plan: plan.map(String::from),
+            status: status.into(),
+            start_date: None,
+            end_date: end,
+            gateway: None,
+            gateway_subscription_id: None,
+            gateway_customer_id: None,
+            cancel_at_period_end: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn access_follows_the_contract_table() {
+        let now = Utc::now();
+        let future = Some(now + Duration::days(5));
+        let past = Some(now - Duration::days(1));
+        let cases = [
+            (sub(Some("lifetime"), "active", None), true),
+            (sub(Some("lifetime"), "cancelled", None), false),
+            (sub(Some("monthly"), "active", future), true),
+            (sub(Some("monthly"), "active", past), false),
+            (sub(Some("monthly"), "cancelled", future), true),
+            (sub(Some("monthly"), "cancelled", past), false),
+            (sub(Some("monthly"), "past_due", past), true),
+            (
+                sub(Some("monthly"), "past_due", Some(now - Duration::days(4))),
+                false,
+            ),
+            (sub(Some("monthly"), "inactive", future), false),
+            (sub(None, "inactive", None), false),
+        ];
+        for (i, (s, expected)) in cases.iter().enumerate() {
+            assert_eq!(access_of(s, now), *expected, "case {i}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_two_place_decimal_strings() {
+        assert_eq!(format_amount(999), "9.99");
+        assert_eq!(format_amount(5), "0.05");
+        assert_eq!(format_amount(-1250), "-12.50");
+    }
+}

@@ -1,0 +1,2 @@
+pub mod idempotency_key;
+pub mod job;

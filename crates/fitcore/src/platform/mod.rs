@@ -1,0 +1,15 @@
+//! Platform services every context uses. Depends on no context.
+
+pub mod clock;
+pub mod crypto;
+pub mod db;
+pub mod entity;
+pub mod events;
+pub mod http;
+pub mod idempotency;
+pub mod jobs;
+pub mod mail;
+pub mod metrics;
+pub mod pagination;
+pub mod ratelimit;
+pub mod storage;

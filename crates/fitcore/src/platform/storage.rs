@@ -1,0 +1,89 @@
+//! File storage through object_store: a local directory by default,
+//! S3-compatible storage in production (`STORAGE_URL=s3://bucket`).
+
+use bytes::Bytes;
+use object_store::{ObjectStore, path::Path as ObjectPath};
+use std::sync::Arc;
+
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// Where clients fetch local files (`{public_url}/media/`); None for S3.
+    local_base: Option<String>,
+    s3: Option<object_store::aws::AmazonS3>,
+}
+
+impl Storage {
+    pub fn from_url(url: &str, public_url: &str) -> anyhow::Result<Self> {
+        if let Some(dir) = url.strip_prefix("file://") {
+            std::fs::create_dir_all(dir)?;
+            let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+            return Ok(Self {
+                store: Arc::new(store),
+                local_base: Some(format!("{public_url}/media")),
+                s3: None,
+            });
+        }
+        if let Some(bucket) = url.strip_prefix("s3://") {
+            let mut b = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket.trim_end_matches('/'));
+            if let Ok(endpoint) = std::env::var("S3_ENDPOINT") {
+                b = b
+                    .with_endpoint(&endpoint)
+                    .with_allow_http(endpoint.starts_with("http://"));
+            }
+            let s3 = b.build()?;
+            return Ok(Self {
+                store: Arc::new(s3.clone()),
+                local_base: None,
+                s3: Some(s3),
+            });
+        }
+        anyhow::bail!("STORAGE_URL must be file:///path or s3://bucket")
+    }
+
+    pub async fn put(&self, key: &str, data: Bytes) -> anyhow::Result<()> {
+        self.store
+            .put(&ObjectPath::parse(key)?, data.into())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> anyhow::Result<Option<Bytes>> {
+        let path = ObjectPath::parse(key)?;
+        match self.store.get(&path).await {
+            Ok(r) => Ok(Some(r.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&ObjectPath::parse(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A URL a client can fetch the object from.
+    pub async fn url(&self, key: &str) -> anyhow::Result<String> {
+        if let Some(base) = &self.local_base {
+            return Ok(format!("{base}/{key}"));
+        }
+        if let Some(s3) = &self.s3 {
+            use object_store::signer::Signer;
+            let url = s3
+                .signed_url(
+                    http_method_get(),
+                    &ObjectPath::parse(key)?,
+                    std::time::Duration::from_secs(3600),
+                )
+                .await?;
+            return Ok(url.to_string());
+        }
+        anyhow::bail!("no URL for storage")
+    }
+}
+
+fn http_method_get() -> reqwest::Method {
+    reqwest::Method::GET
+}

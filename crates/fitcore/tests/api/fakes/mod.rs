@@ -1,0 +1,5 @@
+//! Local stand-ins for the services FitCore talks to, speaking their real wire
+//! formats: an SMTP server and an OAuth JWKS endpoint.
+
+pub mod oauth;
+pub mod smtp;

@@ -1,0 +1,16 @@
+//! FitCore's integration tests: one binary, every test on its own server and
+//! its own fresh database (SQLite by default; PostgreSQL when
+//! `FITCORE_TEST_DATABASE_URL=postgres://...` names an admin connection).
+//!
+//! Mail goes to a real SMTP listener started by the harness, OAuth ID tokens
+//! are minted locally and checked by the server against a local JWKS server.
+
+mod fakes;
+mod helpers;
+
+mod auth;
+mod cli;
+mod conventions;
+mod notifications;
+mod platform;
+mod users;
