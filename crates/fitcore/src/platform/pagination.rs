@@ -58,6 +58,47 @@ fn page_size(q: &QueryMap, default: u64) -> Result<u64, AppError> {
     }
 }
 
+/// One `?ordering=` term: a field the endpoint allows, and its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderTerm {
+    pub field: &'static str,
+    pub descending: bool,
+}
+
+/// Parses `?ordering=field,-other` against the fields an endpoint names.
+/// Unknown fields, repeats and an `ordering` where none is allowed are 400.
+pub fn ordering(q: &QueryMap, allowed: &[&'static str]) -> Result<Vec<OrderTerm>, AppError> {
+    let Some(raw) = q.get("ordering").filter(|s| !s.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut terms: Vec<OrderTerm> = Vec::new();
+    for part in raw.split(',').map(str::trim) {
+        let (descending, name) = match part.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (false, part),
+        };
+        let Some(field) = allowed.iter().copied().find(|f| *f == name) else {
+            let hint = if allowed.is_empty() {
+                "This list cannot be ordered.".to_string()
+            } else {
+                format!(
+                    "Unknown ordering field \"{name}\"; use {}.",
+                    allowed.join(", ")
+                )
+            };
+            return Err(FieldErrors::single("ordering", hint));
+        };
+        if terms.iter().any(|t| t.field == field) {
+            return Err(FieldErrors::single(
+                "ordering",
+                format!("\"{field}\" appears more than once."),
+            ));
+        }
+        terms.push(OrderTerm { field, descending });
+    }
+    Ok(terms)
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct PageParams {
     pub page: u64,
@@ -334,6 +375,50 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("bx:1"),
         ] {
             assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ordering_accepts_named_fields_only() {
+        let q = QueryMap::parse(Some("ordering=-created_at,title"));
+        let terms = ordering(&q, &["title", "created_at"]).unwrap_or_default();
+        assert_eq!(
+            terms,
+            [
+                OrderTerm {
+                    field: "created_at",
+                    descending: true
+                },
+                OrderTerm {
+                    field: "title",
+                    descending: false
+                }
+            ]
+        );
+        assert!(ordering(&QueryMap::parse(Some("ordering=price")), &["title"]).is_err());
+        assert!(ordering(&QueryMap::parse(Some("ordering=title,-title")), &["title"]).is_err());
+        assert!(ordering(&QueryMap::parse(Some("ordering=title")), &[]).is_err());
+        assert!(
+            ordering(&QueryMap::parse(None), &[])
+                .unwrap_or_default()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn bad_page_numbers_and_sizes_are_refused() {
+        for bad in [
+            "page=0",
+            "page=-1",
+            "page=abc",
+            "page_size=0",
+            "page_size=101",
+            "page_size=x",
+        ] {
+            assert!(
+                PageParams::from_query(&QueryMap::parse(Some(bad))).is_err(),
+                "{bad}"
+            );
         }
     }
 

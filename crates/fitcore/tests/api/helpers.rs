@@ -81,7 +81,8 @@ impl TestApp {
 
         let (database_url, pg) = match std::env::var("FITCORE_TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("fitcore_test_{id}");
+                drop_stale_databases(&admin_url);
+                let name = format!("fitcore_test_{}_{}", std::process::id(), &id[..16]);
                 let admin = sea_orm::Database::connect(admin_url.as_str())
                     .await
                     .expect("connect to FITCORE_TEST_DATABASE_URL");
@@ -437,29 +438,75 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
         if let Some(pg) = self.pg.take() {
-            let handle = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async move {
-                    if let Ok(admin) = sea_orm::Database::connect(pg.admin_url.as_str()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                                pg.name
-                            ))
-                            .await;
-                        let _ = admin.close().await;
-                    }
-                });
-            });
-            let _ = handle.join();
+            // Dropping takes most of a second; do it beside the next test.
+            // Databases left when the process exits are dropped by the next run.
+            std::thread::spawn(move || drop_database(&pg.admin_url, &pg.name));
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn drop_database(admin_url: &str, name: &str) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        if let Ok(admin) = sea_orm::Database::connect(admin_url).await {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            let _ = admin.close().await;
+        }
+    });
+}
+
+/// Drops test databases of test processes that are no longer running.
+fn drop_stale_databases(admin_url: &str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let admin_url = admin_url.to_string();
+    ONCE.call_once(move || {
+        let handle = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let names: Vec<String> = rt.block_on(async {
+                let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await else {
+                    return Vec::new();
+                };
+                let rows = admin
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'fitcore_test_%'",
+                    ))
+                    .await
+                    .unwrap_or_default();
+                let _ = admin.close().await;
+                rows.iter()
+                    .filter_map(|r| r.try_get::<String>("", "datname").ok())
+                    .collect()
+            });
+            for name in names {
+                let pid = name
+                    .trim_start_matches("fitcore_test_")
+                    .split('_')
+                    .next()
+                    .unwrap_or("");
+                let alive = pid
+                    .parse::<u32>()
+                    .is_ok_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+                if !alive {
+                    drop_database(&admin_url, &name);
+                }
+            }
+        });
+        let _ = handle.join();
+    });
 }
 
 // ---------------------------------------------------------------------------

@@ -12,5 +12,6 @@ mod auth;
 mod cli;
 mod conventions;
 mod notifications;
+mod permissions;
 mod platform;
 mod users;
