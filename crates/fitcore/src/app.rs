@@ -35,21 +35,31 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Everything a request or job needs; cheap to clone (one `Arc`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: SharedClock,
-    pub secret: Arc<String>,
-    pub tokens: Arc<accounts::tokens::TokenKeys>,
-    pub rate_limiter: Arc<RateLimiter>,
-    pub mailer: Arc<Mailer>,
-    pub storage: Arc<Storage>,
-    pub events: Arc<EventBus>,
+    pub secret: String,
+    pub tokens: accounts::tokens::TokenKeys,
+    pub rate_limiter: RateLimiter,
+    pub mailer: Mailer,
+    pub storage: Storage,
+    pub events: EventBus,
     pub jobs: Arc<Registry<AppState>>,
     pub job_waker: Waker,
     pub http: reqwest::Client,
-    pub oauth: Arc<accounts::oauth::JwksCache>,
+    pub oauth: accounts::oauth::JwksCache,
 }
 
 impl AppState {
@@ -71,7 +81,7 @@ impl AppState {
             None => RateLimiter::in_memory(config.rate_limit_disabled),
         };
         let mailer = Mailer::from_url(&config.email_url, &config.email_from)?;
-        let storage = Storage::from_url(&config.storage_url(), &config.public_url())?;
+        let storage = Storage::from_config(&config)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(5))
@@ -85,21 +95,21 @@ impl AppState {
             config.access_token_minutes,
             config.refresh_token_days,
         );
-        Ok(Self {
+        Ok(Self(Arc::new(AppStateInner {
             db,
             config: Arc::new(config),
             clock,
-            secret: Arc::new(secret),
-            tokens: Arc::new(tokens),
-            rate_limiter: Arc::new(rate_limiter),
-            mailer: Arc::new(mailer),
-            storage: Arc::new(storage),
-            events: Arc::new(events),
+            secret,
+            tokens,
+            rate_limiter,
+            mailer,
+            storage,
+            events,
             jobs: Arc::new(registry),
             job_waker: Waker::default(),
             http,
-            oauth: Arc::new(accounts::oauth::JwksCache::default()),
-        })
+            oauth: accounts::oauth::JwksCache::default(),
+        })))
     }
 
     pub fn now(&self) -> DateTime<Utc> {

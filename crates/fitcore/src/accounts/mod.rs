@@ -9,6 +9,7 @@ pub mod image;
 pub mod oauth;
 pub mod password;
 pub mod recovery;
+mod rotation;
 pub mod service;
 pub mod tokens;
 pub mod twofactor;

@@ -4,6 +4,7 @@ use super::{
     dto::{ProfileResponse, RegisterRequest, UserResponse},
     entity::{profile, refresh_token, user},
     password::{self, Verified},
+    rotation,
     tokens::{ACCESS, REFRESH},
     twofactor, verification,
 };
@@ -342,51 +343,44 @@ pub async fn login(
 pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedTokens> {
     let now = state.now();
     let claims = state.tokens.decode(token, REFRESH, now)?;
-    let txn = state.db.begin().await?;
-    let rotated = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
-        .col_expr(refresh_token::Column::UpdatedAt, Expr::value(now))
-        .filter(refresh_token::Column::Jti.eq(&claims.jti))
-        .filter(refresh_token::Column::RotatedAt.is_null())
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec_with_returning(&txn)
-        .await?
-        .into_iter()
-        .next();
-    let row = match rotated {
-        Some(row) => row,
-        None => {
-            let known = refresh_token::Entity::find()
-                .filter(refresh_token::Column::Jti.eq(&claims.jti))
-                .one(&txn)
-                .await?;
-            let Some(row) = known else {
-                return Err(AppError::unauthorized("token_invalid", "Token is invalid."));
-            };
-            if row.rotated_at.is_some() {
-                revoke_family(&txn, &row.family_id, now).await?;
-                txn.commit().await?;
-                tracing::warn!(user_id = row.user_id, family = %row.family_id, "rotated refresh token replayed; family revoked");
-            }
-            return Err(AppError::unauthorized(
+    let family = claims
+        .fam
+        .clone()
+        .ok_or_else(|| AppError::unauthorized("token_invalid", "Token is invalid."))?;
+    // The new pair descends from the old token's claims; the database
+    // decides whether the rotation may happen.
+    let access = state
+        .tokens
+        .claims(ACCESS, claims.user_id, claims.ver, None, now);
+    let next = state
+        .tokens
+        .claims(REFRESH, claims.user_id, claims.ver, Some(family), now);
+    let expires_at = now + state.tokens.refresh_ttl;
+    match rotation::rotate(&state.db, &claims, &next, expires_at, now).await? {
+        rotation::Outcome::Rotated => Ok(IssuedTokens {
+            access: state.tokens.sign(&access)?,
+            refresh: state.tokens.sign(&next)?,
+        }),
+        rotation::Outcome::UserRefused => Err(AppError::unauthorized(
+            "token_invalid",
+            "User not found, inactive, or token revoked.",
+        )),
+        rotation::Outcome::Unknown => {
+            Err(AppError::unauthorized("token_invalid", "Token is invalid."))
+        }
+        rotation::Outcome::Replayed { family, user_id } => {
+            revoke_family(&state.db, &family, now).await?;
+            tracing::warn!(user_id, family = %family, "rotated refresh token replayed; family revoked");
+            Err(AppError::unauthorized(
                 "token_blacklisted",
                 "Token is blacklisted.",
-            ));
+            ))
         }
-    };
-    let u = user::Entity::find_by_id(row.user_id)
-        .one(&txn)
-        .await?
-        .filter(|u| u.is_active && u.auth_version == claims.ver)
-        .ok_or_else(|| {
-            AppError::unauthorized(
-                "token_invalid",
-                "User not found, inactive, or token revoked.",
-            )
-        })?;
-    let tokens = issue_tokens(state, &txn, &u, Some(&row)).await?;
-    txn.commit().await?;
-    Ok(tokens)
+        rotation::Outcome::Revoked => Err(AppError::unauthorized(
+            "token_blacklisted",
+            "Token is blacklisted.",
+        )),
+    }
 }
 
 async fn revoke_family<C: ConnectionTrait>(

@@ -5,6 +5,14 @@ use bytes::Bytes;
 use object_store::{ObjectStore, path::Path as ObjectPath};
 use std::sync::Arc;
 
+#[derive(Debug, Default, Clone)]
+pub struct S3Options {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Where clients fetch local files (`{public_url}/media/`); None for S3.
@@ -13,7 +21,20 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub fn from_url(url: &str, public_url: &str) -> anyhow::Result<Self> {
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        Self::from_url(
+            &config.storage_url(),
+            &config.public_url(),
+            S3Options {
+                endpoint: config.s3_endpoint.clone(),
+                region: config.aws_region.clone(),
+                access_key_id: config.aws_access_key_id.clone(),
+                secret_access_key: config.aws_secret_access_key.clone(),
+            },
+        )
+    }
+
+    pub fn from_url(url: &str, public_url: &str, s3: S3Options) -> anyhow::Result<Self> {
         if let Some(dir) = url.strip_prefix("file://") {
             std::fs::create_dir_all(dir)?;
             let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
@@ -24,12 +45,20 @@ impl Storage {
             });
         }
         if let Some(bucket) = url.strip_prefix("s3://") {
+            // Credentials from the environment (instance roles included),
+            // overridden by what the configuration names.
             let mut b = object_store::aws::AmazonS3Builder::from_env()
                 .with_bucket_name(bucket.trim_end_matches('/'));
-            if let Ok(endpoint) = std::env::var("S3_ENDPOINT") {
+            if let Some(endpoint) = s3.endpoint {
                 b = b
-                    .with_endpoint(&endpoint)
-                    .with_allow_http(endpoint.starts_with("http://"));
+                    .with_allow_http(endpoint.starts_with("http://"))
+                    .with_endpoint(endpoint);
+            }
+            if let Some(region) = s3.region {
+                b = b.with_region(region);
+            }
+            if let (Some(id), Some(secret)) = (s3.access_key_id, s3.secret_access_key) {
+                b = b.with_access_key_id(id).with_secret_access_key(secret);
             }
             let s3 = b.build()?;
             return Ok(Self {

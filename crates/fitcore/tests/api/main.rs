@@ -14,4 +14,5 @@ mod conventions;
 mod notifications;
 mod permissions;
 mod platform;
+mod storage;
 mod users;

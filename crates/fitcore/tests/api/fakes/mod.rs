@@ -2,4 +2,5 @@
 //! formats: an SMTP server and an OAuth JWKS endpoint.
 
 pub mod oauth;
+pub mod s3;
 pub mod smtp;
