@@ -2,27 +2,60 @@
 //! the password policy of API.md.
 
 use argon2::{
-    Algorithm, Argon2, Params, Version,
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::{self, PasswordHash, PasswordVerifier, SaltString},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-fn argon2() -> Argon2<'static> {
-    // OWASP: m = 19 MiB, t = 2, p = 1.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+const M_COST: u32 = 19 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+fn argon2_with(m: u32, t: u32, p: u32) -> Option<Argon2<'static>> {
+    let params = Params::new(m, t, p, Some(32)).ok()?;
+    Some(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+thread_local! {
+    /// Argon2's working memory, kept per hashing thread instead of being
+    /// allocated and freed (19 MiB) for every hash.
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Argon2id of `password` with `salt`, in this thread's reusable memory.
+fn argon2id_raw(password: &[u8], salt: &[u8], m: u32, t: u32, p: u32) -> Option<[u8; 32]> {
+    let a = argon2_with(m, t, p)?;
+    let blocks = a.params().block_count();
+    // Refuse absurd stored parameters rather than allocate gigabytes.
+    if blocks > 256 * 1024 {
+        return None;
+    }
+    MEMORY.with(|cell| {
+        let mut mem = cell.borrow_mut();
+        if mem.len() < blocks {
+            mem.resize(blocks, Block::default());
+        }
+        let mut out = [0u8; 32];
+        a.hash_password_into_with_memory(password, salt, &mut out, &mut mem[..blocks])
+            .ok()?;
+        Some(out)
+    })
+}
+
+/// A PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`.
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let mut raw = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut raw);
     let salt = SaltString::encode_b64(&raw).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?
-        .to_string())
+    let out = argon2id_raw(password.as_bytes(), &raw, M_COST, T_COST, P_COST)
+        .ok_or_else(|| anyhow::anyhow!("hashing failed"))?;
+    let out = password_hash::Output::new(&out).map_err(|e| anyhow::anyhow!("hash output: {e}"))?;
+    Ok(format!(
+        "$argon2id$v=19$m={M_COST},t={T_COST},p={P_COST}${}${out}",
+        salt.as_str()
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,16 +76,37 @@ pub fn verify(password: &str, stored: &str) -> Verified {
             Verified::No
         };
     }
-    match PasswordHash::new(stored) {
-        Ok(parsed)
-            if argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok() =>
-        {
-            let current = parsed.algorithm.as_str() == "argon2id"
-                && parsed.params.get_decimal("m") == Some(19 * 1024)
-                && parsed.params.get_decimal("t") == Some(2);
-            if current {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Verified::No;
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        // argon2i/argon2d from elsewhere: the library's own path, then upgrade.
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        return if ok {
+            Verified::YesUpgrade
+        } else {
+            Verified::No
+        };
+    }
+    let param = |name: &str| parsed.params.get_decimal(name);
+    let (Some(m), Some(t), Some(p)) = (param("m"), param("t"), param("p")) else {
+        return Verified::No;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Verified::No;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return Verified::No;
+    };
+    if expected.len() != 32 || parsed.version.is_some_and(|v| v != 0x13) {
+        return Verified::No;
+    }
+    match argon2id_raw(password.as_bytes(), salt, m, t, p) {
+        Some(out) if crate::platform::crypto::constant_time_eq(&out, expected.as_bytes()) => {
+            if (m, t, p) == (M_COST, T_COST, P_COST) {
                 Verified::Yes
             } else {
                 Verified::YesUpgrade
@@ -90,12 +144,61 @@ fn verify_django_pbkdf2(password: &str, rest: &str) -> bool {
 pub static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash(&crate::platform::crypto::random_token(24)).unwrap_or_default());
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads that do nothing but hash. Argon2 takes 19 MiB per hash;
+/// on tokio's blocking pool each short-lived thread keeps such blocks in
+/// its own malloc arena, and a burst of logins grows the process by
+/// gigabytes (measured: 1.9 GB after 100 registrations). Here memory stays
+/// at a few arenas whatever the load.
+static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    for i in 0..threads {
+        let rx = rx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("fitcore-hash-{i}"))
+            .spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a password hashing thread");
+        }
+    }
+    tx
+});
+
+async fn on_hashers<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    HASHERS
+        .send(Box::new(move || {
+            let _ = tx.send(f());
+        }))
+        .map_err(|_| anyhow::anyhow!("password hashing threads are gone"))?;
+    Ok(rx.await?)
+}
+
 pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash(&password)).await?
+    on_hashers(move || hash(&password)).await?
 }
 
 pub async fn verify_blocking(password: String, stored: Option<String>) -> Verified {
-    let res = tokio::task::spawn_blocking(move || match stored {
+    let res = on_hashers(move || match stored {
         Some(s) if !s.is_empty() => verify(&password, &s),
         _ => {
             let _ = verify(&password, &DUMMY_HASH);
@@ -193,6 +296,39 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert_eq!(verify("correct horse battery", &h), Verified::Yes);
         assert_eq!(verify("wrong", &h), Verified::No);
+    }
+
+    #[test]
+    fn our_phc_strings_are_the_argon2_crates_own() {
+        use argon2::PasswordHasher;
+        let ours = hash("interop-check").unwrap_or_default();
+        let parsed = PasswordHash::new(&ours).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            Argon2::default()
+                .verify_password(b"interop-check", &parsed)
+                .is_ok()
+        );
+
+        let salt = SaltString::encode_b64(&[7u8; 16]).unwrap_or_else(|e| panic!("{e}"));
+        let theirs = argon2_with(M_COST, T_COST, P_COST)
+            .and_then(|a| {
+                a.hash_password(b"interop-check", &salt)
+                    .ok()
+                    .map(|h| h.to_string())
+            })
+            .unwrap_or_default();
+        assert_eq!(verify("interop-check", &theirs), Verified::Yes);
+        assert_eq!(verify("interop-check!", &theirs), Verified::No);
+    }
+
+    #[test]
+    fn weaker_argon2_parameters_verify_and_ask_for_upgrade() {
+        use argon2::PasswordHasher;
+        let salt = SaltString::encode_b64(&[9u8; 16]).unwrap_or_else(|e| panic!("{e}"));
+        let old = argon2_with(4096, 3, 1)
+            .and_then(|a| a.hash_password(b"older", &salt).ok().map(|h| h.to_string()))
+            .unwrap_or_default();
+        assert_eq!(verify("older", &old), Verified::YesUpgrade);
     }
 
     #[test]

@@ -96,6 +96,7 @@ async fn rotate_in_transaction(
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), DbErr> {
+    let _gate = crate::platform::db::sqlite_write_gate(db).await;
     let txn = db.begin().await?;
     let rotated = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))

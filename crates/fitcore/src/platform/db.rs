@@ -44,3 +44,14 @@ fn sqlite_file(url: &str) -> Option<String> {
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// SQLite has one writer at a time; connections that race for it wait in
+/// SQLite's busy handler, which sleeps in steps of up to 100 ms. Hot write
+/// paths take this in-process gate first so writers queue without sleeping.
+/// PostgreSQL needs no gate (`None`).
+pub async fn sqlite_write_gate(
+    db: &DatabaseConnection,
+) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    static GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    (db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite).then_some(GATE.lock().await)
+}
