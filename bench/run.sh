@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FitCore load benchmark (see bench/README.md and /work/shared/BENCHMARK.md).
+# FitCore load benchmark (see bench/README.md and ../shared/BENCHMARK.md).
 #
 #   bench/run.sh [--db sqlite|postgres|both] [--workloads B7,...] [--duration 20]
 #                [--warmup 5] [--connections 32]

@@ -14,5 +14,6 @@ mod conventions;
 mod notifications;
 mod permissions;
 mod platform;
+mod production;
 mod storage;
 mod users;
