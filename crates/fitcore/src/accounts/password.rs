@@ -264,10 +264,10 @@ pub fn sequence_ratio(a: &str, b: &str) -> f64 {
         // Longest common block, then recurse on both sides.
         let (mut best, mut bi, mut bj) = (0, 0, 0);
         let mut prev = vec![0usize; b.len() + 1];
-        for i in 0..a.len() {
+        for (i, ca) in a.iter().enumerate() {
             let mut cur = vec![0usize; b.len() + 1];
-            for j in 0..b.len() {
-                if a[i] == b[j] {
+            for (j, cb) in b.iter().enumerate() {
+                if ca == cb {
                     cur[j + 1] = prev[j] + 1;
                     if cur[j + 1] > best {
                         best = cur[j + 1];

@@ -8,7 +8,7 @@ use super::{entity::user, password, service};
 use crate::{
     app::AppState,
     error::{AppError, AppResult, FieldErrors},
-    platform::{crypto, jobs, mail},
+    platform::{crypto, mail},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -73,15 +73,7 @@ pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
         ],
         Some(("Choose a new password", &link)),
     );
-    jobs::enqueue(
-        &state.db,
-        now,
-        jobs::NewJob::new(
-            mail::SEND_EMAIL_JOB,
-            serde_json::to_value(email).map_err(AppError::internal)?,
-        ),
-    )
-    .await?;
+    mail::queue(&state.db, now, &email).await?;
     state.wake_workers();
     Ok(())
 }

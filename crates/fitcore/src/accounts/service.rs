@@ -383,19 +383,33 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedTokens> {
     }
 }
 
-async fn revoke_family<C: ConnectionTrait>(
+/// Marks every live refresh token matching `which` revoked.
+async fn revoke_where<C: ConnectionTrait>(
     conn: &C,
-    family: &str,
+    which: sea_orm::Condition,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .col_expr(refresh_token::Column::UpdatedAt, Expr::value(now))
-        .filter(refresh_token::Column::FamilyId.eq(family))
+        .filter(which)
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
     Ok(())
+}
+
+async fn revoke_family<C: ConnectionTrait>(
+    conn: &C,
+    family: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    revoke_where(
+        conn,
+        sea_orm::Condition::all().add(refresh_token::Column::FamilyId.eq(family)),
+        now,
+    )
+    .await
 }
 
 /// Revokes every refresh token of a user (password change, reset, deactivation).
@@ -404,14 +418,12 @@ pub async fn revoke_all<C: ConnectionTrait>(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-        .col_expr(refresh_token::Column::UpdatedAt, Expr::value(now))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
+    revoke_where(
+        conn,
+        sea_orm::Condition::all().add(refresh_token::Column::UserId.eq(user_id)),
+        now,
+    )
+    .await
 }
 
 /// Blacklists one refresh token of `user_id` (logout).
@@ -421,14 +433,12 @@ pub async fn logout(state: &AppState, user_id: i64, token: &str) -> AppResult<()
     if claims.user_id != user_id {
         return Err(AppError::unauthorized("token_invalid", "Token is invalid."));
     }
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-        .col_expr(refresh_token::Column::UpdatedAt, Expr::value(now))
-        .filter(refresh_token::Column::Jti.eq(&claims.jti))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&state.db)
-        .await?;
-    Ok(())
+    revoke_where(
+        &state.db,
+        sea_orm::Condition::all().add(refresh_token::Column::Jti.eq(&claims.jti)),
+        now,
+    )
+    .await
 }
 
 /// Sets a new password: old access tokens and every refresh token stop working.

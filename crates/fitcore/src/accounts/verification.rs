@@ -4,7 +4,7 @@ use super::entity::{email_verification, user};
 use crate::{
     app::AppState,
     error::{AppResult, FieldErrors},
-    platform::{crypto, jobs, mail},
+    platform::{crypto, mail},
 };
 use chrono::Duration;
 use sea_orm::{
@@ -45,15 +45,7 @@ pub async fn send_verification<C: ConnectionTrait>(
         &["Please confirm that this is your e-mail address. The link is valid for 3 days."],
         Some(("Confirm e-mail address", &link)),
     );
-    jobs::enqueue(
-        conn,
-        now,
-        jobs::NewJob::new(
-            mail::SEND_EMAIL_JOB,
-            serde_json::to_value(email).map_err(crate::error::AppError::internal)?,
-        ),
-    )
-    .await?;
+    mail::queue(conn, now, &email).await?;
     Ok(())
 }
 

@@ -206,6 +206,32 @@ fn from_serde(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     }
 }
 
+/// An optional JSON body: empty means `None`; anything else must be JSON.
+pub fn optional<T: DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<Option<T>, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
+    if !is_json {
+        return Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        ));
+    }
+    parse(body).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,30 +284,4 @@ mod tests {
             }
         }
     }
-}
-
-/// An optional JSON body: empty means `None`; anything else must be JSON.
-pub fn optional<T: DeserializeOwned>(
-    headers: &axum::http::HeaderMap,
-    body: &[u8],
-) -> Result<Option<T>, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.parse::<mime::Mime>().ok())
-        .is_some_and(|m| {
-            m.type_() == "application"
-                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
-        });
-    if !is_json {
-        return Err(AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as application/json.",
-        ));
-    }
-    parse(body).map(Some)
 }

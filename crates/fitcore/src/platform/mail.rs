@@ -64,6 +64,17 @@ impl Mailer {
     }
 }
 
+/// Queues `email` for sending by the `send_email` job. Pass the caller's
+/// transaction so the mail goes out only if the change it announces commits.
+pub async fn queue<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    email: &Email,
+) -> Result<i64, crate::error::AppError> {
+    let payload = serde_json::to_value(email).map_err(crate::error::AppError::internal)?;
+    Ok(super::jobs::enqueue(conn, now, super::jobs::NewJob::new(SEND_EMAIL_JOB, payload)).await?)
+}
+
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

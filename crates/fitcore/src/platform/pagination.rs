@@ -110,7 +110,7 @@ impl PageParams {
         let page = match q.get("page") {
             None | Some("") => 1,
             Some(s) => match s.parse::<u64>() {
-                Ok(n) if n >= 1 && n <= 1_000_000 => n,
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
                 _ => return Err(AppError::bad_request("invalid_page", "Invalid page.")),
             },
         };
