@@ -51,6 +51,18 @@ fn matching_step(t: &TOTP, code: &str, now: i64) -> Option<i64> {
         .and_then(|s| i64::try_from(s).ok())
 }
 
+/// TOTP seeds are stored sealed with a key derived from SECRET_KEY, so a
+/// copy of the database alone does not yield working codes.
+fn seal(state: &AppState, secret: &str) -> AppResult<String> {
+    crypto::SecretBox::new(&state.secret, "totp")
+        .seal(secret)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("could not seal the TOTP secret")))
+}
+
+fn open(state: &AppState, sealed: &str) -> Option<String> {
+    crypto::SecretBox::new(&state.secret, "totp").open(sealed)
+}
+
 fn normalize_recovery(code: &str) -> String {
     code.trim().to_lowercase().replace([' ', '-'], "")
 }
@@ -71,7 +83,8 @@ pub async fn setup(state: &AppState, u: user::Model) -> AppResult<(String, Strin
     };
     let url = totp(&secret, &u.email)?.get_url();
     let mut am: user::ActiveModel = u.into();
-    am.totp_secret = Set(Some(secret.clone()));
+    let sealed = seal(state, &secret)?;
+    am.totp_secret = Set(Some(sealed));
     am.totp_last_step = Set(None);
     am.updated_at = Set(state.now());
     am.update(&state.db).await?;
@@ -87,7 +100,8 @@ pub async fn confirm(state: &AppState, u: user::Model, code: &str) -> AppResult<
     }
     let secret = u
         .totp_secret
-        .clone()
+        .as_deref()
+        .and_then(|s| open(state, s))
         .ok_or_else(|| AppError::bad_request("validation_error", "Call auth/2fa/setup/ first."))?;
     let now = state.now();
     let step = matching_step(&totp(&secret, &u.email)?, code, now.timestamp())
@@ -134,8 +148,8 @@ pub async fn consume_code(
     code: &str,
 ) -> AppResult<Option<user::Model>> {
     let now = state.now();
-    if let Some(secret) = &u.totp_secret
-        && let Some(step) = matching_step(&totp(secret, &u.email)?, code, now.timestamp())
+    if let Some(secret) = u.totp_secret.as_deref().and_then(|s| open(state, s))
+        && let Some(step) = matching_step(&totp(&secret, &u.email)?, code, now.timestamp())
     {
         if u.totp_last_step.is_some_and(|last| step <= last) {
             return Ok(None);

@@ -1356,3 +1356,28 @@ async fn oauth_garbage_token_is_401() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_totp_secret_is_stored_sealed_not_in_the_clear() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("sealed@example.com").await;
+    let setup = success(
+        app.post("auth/2fa/setup/", json!({}), Some(&ana.access))
+            .await,
+    )
+    .await;
+    let secret = setup["secret"].as_str().expect("secret").to_string();
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        app.db(),
+        sea_orm::Statement::from_string(
+            app.backend(),
+            format!("SELECT totp_secret FROM users WHERE id = {}", ana.id),
+        ),
+    )
+    .await
+    .expect("query")
+    .expect("row");
+    let stored: String = row.try_get("", "totp_secret").expect("totp_secret");
+    assert!(stored.starts_with("v1:"), "{stored}");
+    assert!(!stored.contains(&secret));
+}
