@@ -177,7 +177,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             "/api/v1",
             accounts::router()
                 .merge(notifications::router())
-                .merge(crate::dashboard::router()),
+                .merge(crate::dashboard::router())
+                .merge(crate::payments::router()),
         )
         .split_for_parts()
 }

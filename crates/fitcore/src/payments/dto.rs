@@ -25,5 +25,16 @@ pub struct TransactionResponse {
     pub status: String,
     pub gateway: Option<String>,
     pub gateway_transaction_id: Option<String>,
+    /// The gateway's raw answer; present for staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub gateway_response: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransactionPage {
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<TransactionResponse>,
 }

@@ -2,6 +2,10 @@ use super::{
     dto::{SubscriptionResponse, TransactionResponse},
     entity::{subscription, transaction},
 };
+use crate::{
+    error::AppResult,
+    platform::pagination::{CursorParams, QueryMap, fetch_newest_first},
+};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
@@ -68,28 +72,54 @@ pub fn format_amount(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
+/// A ledger row as the API shows it; `with_raw` adds the gateway's answer (staff).
+pub fn transaction_response(t: transaction::Model, with_raw: bool) -> TransactionResponse {
+    TransactionResponse {
+        id: t.id,
+        plan_at_purchase: t.plan_at_purchase,
+        amount: format_amount(t.amount_minor),
+        currency: t.currency,
+        status: t.status,
+        gateway: t.gateway,
+        gateway_transaction_id: t.gateway_transaction_id,
+        gateway_response: if with_raw { t.gateway_response } else { None },
+        created_at: t.created_at,
+    }
+}
+
+/// Every transaction of a user, oldest first (data export).
 pub async fn transactions_of<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
 ) -> Result<Vec<TransactionResponse>, DbErr> {
     let rows = transaction::Entity::find()
         .filter(transaction::Column::UserId.eq(user_id))
-        .order_by_desc(transaction::Column::Id)
+        .order_by_asc(transaction::Column::Id)
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|t| TransactionResponse {
-            id: t.id,
-            plan_at_purchase: t.plan_at_purchase,
-            amount: format_amount(t.amount_minor),
-            currency: t.currency,
-            status: t.status,
-            gateway: t.gateway,
-            gateway_transaction_id: t.gateway_transaction_id,
-            created_at: t.created_at,
-        })
+        .map(|t| transaction_response(t, false))
         .collect())
+}
+
+/// One newest-first page of a user's transactions.
+pub async fn list_transactions<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    q: &QueryMap,
+    p: CursorParams,
+) -> AppResult<(Vec<transaction::Model>, bool)> {
+    q.only(&["cursor", "page_size"])?;
+    let select = transaction::Entity::find().filter(transaction::Column::UserId.eq(user_id));
+    Ok(fetch_newest_first(
+        select,
+        transaction::Column::CreatedAt,
+        transaction::Column::Id,
+        p,
+        db,
+    )
+    .await?)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod notifications;
+mod payments;
 mod permissions;
 mod platform;
 mod production;
