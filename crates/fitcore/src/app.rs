@@ -77,7 +77,9 @@ impl AppState {
         let secret = config.resolve_secret().map_err(anyhow::Error::msg)?;
         let db = crate::platform::db::connect(&config).await?;
         let rate_limiter = match &config.redis_url {
-            Some(url) => RateLimiter::redis(url, config.rate_limit_disabled).await?,
+            Some(url) => {
+                RateLimiter::redis(url, &config.redis_prefix, config.rate_limit_disabled).await?
+            }
             None => RateLimiter::in_memory(config.rate_limit_disabled),
         };
         let mailer = Mailer::from_url(&config.email_url, &config.email_from)?;

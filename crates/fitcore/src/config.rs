@@ -30,6 +30,8 @@ pub struct Config {
     pub database_max_connections: u32,
     pub secret_key: Option<String>,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so deployments can share a server.
+    pub redis_prefix: String,
     pub email_url: String,
     pub email_from: String,
     pub storage_url: Option<String>,
@@ -78,6 +80,7 @@ impl Default for Config {
             database_max_connections: 10,
             secret_key: None,
             redis_url: None,
+            redis_prefix: "fitcore".into(),
             email_url: "console://".into(),
             email_from: "FitCore <no-reply@fitcore.local>".into(),
             storage_url: None,

@@ -18,7 +18,8 @@ pub struct Decision {
 
 enum Backend {
     Memory(Mutex<HashMap<String, (i64, u32)>>),
-    Redis(redis::aio::ConnectionManager),
+    /// The manager and the key prefix (deployments may share one Redis).
+    Redis(redis::aio::ConnectionManager, String),
 }
 
 pub struct RateLimiter {
@@ -34,11 +35,11 @@ impl RateLimiter {
         }
     }
 
-    pub async fn redis(url: &str, disabled: bool) -> anyhow::Result<Self> {
+    pub async fn redis(url: &str, prefix: &str, disabled: bool) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let manager = redis::aio::ConnectionManager::new(client).await?;
         Ok(Self {
-            backend: Backend::Redis(manager),
+            backend: Backend::Redis(manager, prefix.to_string()),
             disabled,
         })
     }
@@ -69,9 +70,9 @@ impl RateLimiter {
                 entry.1 = entry.1.saturating_add(1);
                 entry.1
             }
-            Backend::Redis(conn) => {
+            Backend::Redis(conn, prefix) => {
                 let mut conn = conn.clone();
-                let rkey = format!("fitcore:rl:{key}:{window}");
+                let rkey = format!("{prefix}:rl:{key}:{window}");
                 let res: redis::RedisResult<(u32,)> = redis::pipe()
                     .atomic()
                     .incr(&rkey, 1)

@@ -301,8 +301,12 @@ async fn rate_limits_are_shared_by_instances_through_redis() {
         );
         return;
     };
-    let a = RateLimiter::redis(&url, false).await.expect("instance A");
-    let b = RateLimiter::redis(&url, false).await.expect("instance B");
+    let a = RateLimiter::redis(&url, "fitcore-test", false)
+        .await
+        .expect("instance A");
+    let b = RateLimiter::redis(&url, "fitcore-test", false)
+        .await
+        .expect("instance B");
     let key = format!("test:{}", uuid::Uuid::new_v4().simple());
     let now = chrono::Utc::now();
     assert!(a.hit(&key, 3, now).await.allowed);
@@ -369,5 +373,38 @@ async fn the_openapi_document_matches_its_snapshot() {
     assert!(
         expected == doc,
         "the OpenAPI document changed; review it and run `UPDATE_SNAPSHOTS=1 cargo test --test api openapi` to accept"
+    );
+}
+
+#[tokio::test]
+async fn two_server_instances_count_one_login_budget_through_redis() {
+    let Ok(url) = std::env::var("FITCORE_TEST_REDIS_URL") else {
+        eprintln!("FITCORE_TEST_REDIS_URL not set: this test needs a Redis server (CI sets it)");
+        return;
+    };
+    let prefix = format!("fitcore-test-{}", uuid::Uuid::new_v4().simple());
+    let configure = |c: &mut fitcore::config::Config| {
+        c.redis_url = Some(url.clone());
+        c.redis_prefix = prefix.clone();
+        c.rate_limit_disabled = false;
+        c.rate_limit_auth_per_min = 4;
+    };
+    let one = TestApp::spawn_with(configure).await;
+    let two = TestApp::spawn_with(configure).await;
+    let body = json!({"email": "nobody@example.com", "password": "wrong-password-1"});
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let app = if i % 2 == 0 { &one } else { &two };
+        statuses.push(
+            app.post("auth/login/", body.clone(), None)
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 429],
+        "the fifth login, whichever instance takes it, is over the shared limit"
     );
 }
