@@ -10,6 +10,7 @@ mod m20261126_000001_accounts;
 mod m20261126_000002_platform;
 mod m20261126_000003_payments;
 mod m20261126_000004_notifications;
+mod m20261126_000005_payment_events;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_platform::Migration),
             Box::new(m20261126_000003_payments::Migration),
             Box::new(m20261126_000004_notifications::Migration),
+            Box::new(m20261126_000005_payment_events::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     extract::{AppJson, AuthUser, Query, RequestUrl},
     platform::pagination::{CursorKey, CursorPage, CursorParams},
 };
-use axum::extract::State;
+use axum::{body::Bytes, extract::State, http::HeaderMap};
 
 /// The caller's subscription (an inactive one when there is none).
 #[utoipa::path(get, path = "/payments/subscriptions/", tag = "payments",
@@ -52,4 +52,32 @@ pub async fn list_transactions(
         &url,
         &q,
     )))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookAck {
+    pub received: bool,
+    /// True when this event id was applied before.
+    pub duplicate: bool,
+}
+
+/// Stripe events. Verified over the raw body with `Stripe-Signature`
+/// (HMAC-SHA256 of `"{t}.{body}"`, any `v1`, 5-minute tolerance); each event
+/// id is applied once; unknown types and customers are acknowledged.
+#[utoipa::path(post, path = "/payments/webhooks/stripe/", tag = "payments",
+    request_body(content = Object, description = "A Stripe event object"),
+    responses((status = 200, body = WebhookAck), (status = 400, body = ErrorBody, description = "`invalid_signature` or `malformed_json`")))]
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<AppJson<WebhookAck>> {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let outcome = super::webhooks::handle_stripe(&state, signature, &body).await?;
+    Ok(AppJson(WebhookAck {
+        received: true,
+        duplicate: outcome == super::webhooks::Outcome::Duplicate,
+    }))
 }

@@ -8,14 +8,28 @@ pub mod entity;
 mod handlers;
 pub mod service;
 pub mod stripe_signature;
+pub mod webhooks;
 
 use crate::app::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use service::{has_active_access, subscription_response};
 
+/// Published after a user gains access (payment, activation).
+#[derive(Debug, Clone)]
+pub struct SubscriptionActivated {
+    pub user_id: i64,
+}
+
+/// Published after a user loses access (cancellation ended, refund, deletion).
+#[derive(Debug, Clone)]
+pub struct SubscriptionEnded {
+    pub user_id: i64,
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::get_subscription))
         .routes(routes!(handlers::list_transactions))
+        .routes(routes!(handlers::stripe_webhook))
 }

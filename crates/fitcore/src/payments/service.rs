@@ -139,6 +139,7 @@ mod tests {
             gateway_subscription_id: None,
             gateway_customer_id: None,
             cancel_at_period_end: false,
+            gateway_state_at: None,
             created_at: now,
             updated_at: now,
         }

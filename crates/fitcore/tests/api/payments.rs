@@ -202,3 +202,269 @@ async fn transaction_pages_walk_by_cursor_and_bad_cursors_are_400() {
         400
     );
 }
+
+// -- Stripe webhooks -----------------------------------------------------------
+
+const WHSEC: &str = "whsec_fitcore_test";
+
+async fn stripe_app() -> TestApp {
+    TestApp::spawn_with(|c| c.stripe_webhook_secret = Some(WHSEC.into())).await
+}
+
+fn event(id: &str, kind: &str, created: i64, object: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"id": id, "object": "event", "type": kind, "created": created, "data": {"object": object}}))
+        .expect("event json")
+}
+
+async fn deliver(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
+    let sig = fitcore::payments::stripe_signature::sign(&body, WHSEC, app.now().timestamp());
+    app.send(
+        app.req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
+            .header("content-type", "application/json")
+            .header("stripe-signature", sig)
+            .body(body),
+    )
+    .await
+}
+
+fn lifetime_checkout(user_id: i64) -> Value {
+    json!({"id": "cs_test_1", "object": "checkout.session", "mode": "payment", "client_reference_id": user_id.to_string(),
+           "customer": "cus_1", "amount_total": 14900, "currency": "usd", "payment_intent": "pi_1"})
+}
+
+fn stripe_subscription(user_id: i64, status: &str, period_end: i64) -> Value {
+    json!({"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": status,
+           "current_period_end": period_end, "cancel_at_period_end": false, "metadata": {"user_id": user_id.to_string()}})
+}
+
+#[tokio::test]
+async fn a_completed_lifetime_checkout_grants_access_records_the_payment_and_notifies() {
+    let app = stripe_app().await;
+    let u = app.register("buyer@example.com", PASSWORD).await;
+    let res = deliver(
+        &app,
+        event(
+            "evt_1",
+            "checkout.session.completed",
+            app.now().timestamp(),
+            lifetime_checkout(u.id),
+        ),
+    )
+    .await;
+    let ack = json_body(res, 200).await;
+    assert_eq!(ack, json!({"received": true, "duplicate": false}));
+    assert_eq!(app.me(&u.access).await["has_active_access"], true);
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (sub["plan"].as_str(), sub["status"].as_str()),
+        (Some("lifetime"), Some("active"))
+    );
+    let txs = json_body(
+        app.get("payments/transactions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(txs["results"][0]["amount"], "149.00");
+    assert_eq!(txs["results"][0]["gateway_transaction_id"], "pi_1");
+    let notes = json_body(
+        app.get("notifications/list/?type=payment", Some(&u.access))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(notes["results"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn an_event_delivered_twice_is_applied_once() {
+    let app = stripe_app().await;
+    let u = app.register("twice@example.com", PASSWORD).await;
+    let body = event(
+        "evt_dup",
+        "checkout.session.completed",
+        app.now().timestamp(),
+        lifetime_checkout(u.id),
+    );
+    assert_eq!(
+        json_body(deliver(&app, body.clone()).await, 200).await["duplicate"],
+        false
+    );
+    assert_eq!(
+        json_body(deliver(&app, body).await, 200).await["duplicate"],
+        true
+    );
+    let txs = json_body(
+        app.get("payments/transactions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(txs["results"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_late_subscription_event_does_not_roll_the_state_back() {
+    let app = stripe_app().await;
+    let u = app.register("late-event@example.com", PASSWORD).await;
+    let t = app.now().timestamp();
+    let period_end = t + 20 * 86_400;
+    // Newer: past_due. Then, arriving late, an older "active".
+    deliver(
+        &app,
+        event(
+            "evt_new",
+            "customer.subscription.updated",
+            t - 10,
+            stripe_subscription(u.id, "past_due", period_end),
+        ),
+    )
+    .await;
+    deliver(
+        &app,
+        event(
+            "evt_old",
+            "customer.subscription.updated",
+            t - 60,
+            stripe_subscription(u.id, "active", period_end),
+        ),
+    )
+    .await;
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(sub["status"], "past_due");
+    assert_eq!(sub["plan"], "monthly");
+}
+
+#[tokio::test]
+async fn stripe_states_map_onto_ours_and_deletion_cancels() {
+    let app = stripe_app().await;
+    let u = app.register("states@example.com", PASSWORD).await;
+    let t = app.now().timestamp();
+    let end = t + 86_400;
+    deliver(
+        &app,
+        event(
+            "evt_a",
+            "customer.subscription.created",
+            t - 30,
+            stripe_subscription(u.id, "trialing", end),
+        ),
+    )
+    .await;
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (sub["status"].as_str(), sub["has_active_access"].as_bool()),
+        (Some("active"), Some(true))
+    );
+    deliver(
+        &app,
+        event(
+            "evt_b",
+            "customer.subscription.deleted",
+            t - 20,
+            stripe_subscription(u.id, "canceled", end),
+        ),
+    )
+    .await;
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(sub["status"], "cancelled");
+    assert_eq!(
+        sub["has_active_access"], true,
+        "a cancelled month runs to its end"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_with_bad_signatures_are_400_and_change_nothing() {
+    let app = stripe_app().await;
+    let u = app.register("forged@example.com", PASSWORD).await;
+    let body = event(
+        "evt_forged",
+        "checkout.session.completed",
+        app.now().timestamp(),
+        lifetime_checkout(u.id),
+    );
+    let post = |sig: Option<String>, body: Vec<u8>| {
+        let mut rb = app
+            .req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
+            .header("content-type", "application/json");
+        if let Some(s) = sig {
+            rb = rb.header("stripe-signature", s);
+        }
+        app.send(rb.body(body))
+    };
+    let now = app.now().timestamp();
+    let cases = [
+        (None, body.clone()),
+        (Some("t=1,v1=zz".to_string()), body.clone()),
+        (
+            Some(fitcore::payments::stripe_signature::sign(
+                &body,
+                "whsec_wrong",
+                now,
+            )),
+            body.clone(),
+        ),
+        (
+            Some(fitcore::payments::stripe_signature::sign(
+                &body,
+                WHSEC,
+                now - 600,
+            )),
+            body.clone(),
+        ),
+        (
+            Some(fitcore::payments::stripe_signature::sign(&body, WHSEC, now)),
+            event(
+                "evt_forged",
+                "checkout.session.completed",
+                now,
+                lifetime_checkout(u.id + 1),
+            ),
+        ),
+    ];
+    for (i, (sig, b)) in cases.into_iter().enumerate() {
+        let res = post(sig, b).await;
+        assert_eq!(res.status(), 400, "case {i}");
+        let p: Value = res.json().await.expect("json");
+        assert_eq!(p["code"], "invalid_signature", "case {i}");
+    }
+    assert_eq!(app.me(&u.access).await["has_active_access"], false);
+}
+
+#[tokio::test]
+async fn unknown_event_types_and_customers_are_acknowledged() {
+    let app = stripe_app().await;
+    let t = app.now().timestamp();
+    let res = deliver(
+        &app,
+        event("evt_x", "payment_method.attached", t, json!({"id": "pm_1"})),
+    )
+    .await;
+    assert_eq!(json_body(res, 200).await["received"], true);
+    let res = deliver(
+        &app,
+        event(
+            "evt_y",
+            "customer.subscription.updated",
+            t,
+            stripe_subscription(999_999, "active", t + 100),
+        ),
+    )
+    .await;
+    assert_eq!(json_body(res, 200).await["received"], true);
+}

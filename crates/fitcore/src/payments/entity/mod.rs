@@ -1,2 +1,3 @@
+pub mod payment_event;
 pub mod subscription;
 pub mod transaction;

@@ -16,6 +16,7 @@ pub struct Model {
     pub gateway_subscription_id: Option<String>,
     pub gateway_customer_id: Option<String>,
     pub cancel_at_period_end: bool,
+    pub gateway_state_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
