@@ -307,7 +307,7 @@ async fn subscription_changed(
     };
     let period_end = ts(obj.get("current_period_end").unwrap_or(&Value::Null)).or_else(|| {
         obj.pointer("/items/data/0/current_period_end")
-            .and_then(|v| ts(v))
+            .and_then(ts)
     });
     am.plan = Set(Some("monthly".into()));
     am.gateway = Set(Some("stripe".into()));
