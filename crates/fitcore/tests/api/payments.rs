@@ -468,3 +468,131 @@ async fn unknown_event_types_and_customers_are_acknowledged() {
     .await;
     assert_eq!(json_body(res, 200).await["received"], true);
 }
+
+fn invoice(id: &str, amount: i64, period_end: i64) -> Value {
+    json!({"id": id, "object": "invoice", "customer": "cus_1", "subscription": "sub_1", "currency": "usd",
+           "amount_paid": amount, "amount_due": amount, "lines": {"data": [{"period": {"end": period_end}}]}})
+}
+
+#[tokio::test]
+async fn a_paid_invoice_renews_the_period_and_a_failed_one_starts_the_grace_period() {
+    let app = stripe_app().await;
+    let u = app.register("renew@example.com", PASSWORD).await;
+    let t = app.now().timestamp();
+    let first_end = t + 2 * 86_400;
+    let second_end = t + 32 * 86_400;
+    deliver(
+        &app,
+        event(
+            "evt_s",
+            "customer.subscription.created",
+            t - 100,
+            stripe_subscription(u.id, "active", first_end),
+        ),
+    )
+    .await;
+    deliver(
+        &app,
+        event(
+            "evt_i2",
+            "invoice.paid",
+            t - 50,
+            invoice("in_2", 999, second_end),
+        ),
+    )
+    .await;
+    // An older invoice arriving late does not shorten the period.
+    deliver(
+        &app,
+        event(
+            "evt_i1",
+            "invoice.paid",
+            t - 90,
+            invoice("in_1", 999, first_end),
+        ),
+    )
+    .await;
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    let end: DateTime<Utc> = sub["end_date"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("end_date");
+    assert_eq!(end.timestamp(), second_end);
+
+    deliver(
+        &app,
+        event(
+            "evt_f",
+            "invoice.payment_failed",
+            t - 10,
+            invoice("in_3", 999, second_end),
+        ),
+    )
+    .await;
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(sub["status"], "past_due");
+    assert_eq!(sub["has_active_access"], true, "still inside the period");
+
+    let txs = json_body(
+        app.get("payments/transactions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    let statuses: Vec<&str> = txs["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|t| t["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["failed", "succeeded", "succeeded"]);
+}
+
+#[tokio::test]
+async fn refunding_a_lifetime_purchase_ends_access() {
+    let app = stripe_app().await;
+    let u = app.register("refund@example.com", PASSWORD).await;
+    let t = app.now().timestamp();
+    deliver(
+        &app,
+        event(
+            "evt_buy",
+            "checkout.session.completed",
+            t - 100,
+            lifetime_checkout(u.id),
+        ),
+    )
+    .await;
+    assert_eq!(app.me(&u.access).await["has_active_access"], true);
+    let charge = json!({"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount_refunded": 14900, "currency": "usd"});
+    assert_eq!(
+        json_body(
+            deliver(&app, event("evt_refund", "charge.refunded", t - 10, charge)).await,
+            200
+        )
+        .await["duplicate"],
+        false
+    );
+    assert_eq!(app.me(&u.access).await["has_active_access"], false);
+    let txs = json_body(
+        app.get("payments/transactions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(txs["results"][0]["status"], "refunded");
+    assert_eq!(txs["results"][0]["amount"], "149.00");
+    let notes = json_body(
+        app.get("notifications/list/?type=payment", Some(&u.access))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(notes["results"][0]["title"], "Subscription ended");
+}

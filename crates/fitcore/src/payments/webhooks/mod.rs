@@ -21,6 +21,8 @@ use sea_orm::{
     EntityTrait, QueryFilter, TransactionTrait, TryIntoModel,
 };
 use serde::Deserialize;
+
+mod billing;
 use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
@@ -57,11 +59,11 @@ pub fn map_status(stripe: &str) -> &'static str {
     }
 }
 
-fn ts(v: &Value) -> Option<DateTime<Utc>> {
+pub(super) fn ts(v: &Value) -> Option<DateTime<Utc>> {
     v.as_i64().and_then(|t| DateTime::from_timestamp(t, 0))
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(super) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
@@ -119,6 +121,11 @@ pub async fn handle_stripe(
         | "customer.subscription.deleted" => {
             subscription_changed(&txn, obj, event.kind.ends_with("deleted"), occurred, now).await?
         }
+        "invoice.paid" => billing::invoice_settled(&txn, obj, true, occurred, now).await?,
+        "invoice.payment_failed" => {
+            billing::invoice_settled(&txn, obj, false, occurred, now).await?
+        }
+        "charge.refunded" => billing::charge_refunded(&txn, obj, occurred, now).await?,
         _ => None,
     };
     let Some((user_id, before, after)) = change else {
@@ -168,7 +175,7 @@ async fn find_user(txn: &DatabaseTransaction, id: Option<&str>) -> AppResult<Opt
     }
 }
 
-async fn subscription_of<C: ConnectionTrait>(
+pub(super) async fn subscription_of<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
 ) -> AppResult<Option<subscription::Model>> {
@@ -305,10 +312,8 @@ async fn subscription_changed(
         }
         Target::New(uid) => (uid, false, blank(uid, now)),
     };
-    let period_end = ts(obj.get("current_period_end").unwrap_or(&Value::Null)).or_else(|| {
-        obj.pointer("/items/data/0/current_period_end")
-            .and_then(ts)
-    });
+    let period_end = ts(obj.get("current_period_end").unwrap_or(&Value::Null))
+        .or_else(|| obj.pointer("/items/data/0/current_period_end").and_then(ts));
     am.plan = Set(Some("monthly".into()));
     am.gateway = Set(Some("stripe".into()));
     am.gateway_subscription_id = Set(Some(sub_id.into()));

@@ -1,0 +1,191 @@
+//! Invoices and refunds: every payment, renewal, failure and refund becomes
+//! a ledger row; renewals extend the period, failures start the grace
+//! period, and a refunded lifetime purchase ends access.
+
+use super::{str_of, ts};
+use crate::{
+    error::AppResult,
+    payments::{
+        entity::{subscription, transaction},
+        service::access_of,
+    },
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, TryIntoModel,
+};
+use serde_json::Value;
+
+/// The subscription an invoice bills: by subscription id (older and newer
+/// API shapes), else by customer.
+async fn billed_subscription(
+    txn: &DatabaseTransaction,
+    invoice: &Value,
+) -> AppResult<Option<subscription::Model>> {
+    let sub_id = str_of(invoice, "subscription").or_else(|| {
+        invoice
+            .pointer("/parent/subscription_details/subscription")
+            .and_then(Value::as_str)
+    });
+    if let Some(id) = sub_id
+        && let Some(s) = subscription::Entity::find()
+            .filter(subscription::Column::GatewaySubscriptionId.eq(id))
+            .one(txn)
+            .await?
+    {
+        return Ok(Some(s));
+    }
+    match str_of(invoice, "customer") {
+        Some(c) => Ok(subscription::Entity::find()
+            .filter(subscription::Column::GatewayCustomerId.eq(c))
+            .one(txn)
+            .await?),
+        None => Ok(None),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    txn: &DatabaseTransaction,
+    user_id: i64,
+    plan: Option<String>,
+    amount_minor: i64,
+    currency: &str,
+    status: &str,
+    gateway_id: Option<&str>,
+    raw: &Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    transaction::ActiveModel {
+        user_id: Set(Some(user_id)),
+        plan_at_purchase: Set(plan),
+        amount_minor: Set(amount_minor),
+        currency: Set(currency.to_lowercase()),
+        status: Set(status.into()),
+        gateway: Set(Some("stripe".into())),
+        gateway_transaction_id: Set(gateway_id.map(String::from)),
+        gateway_response: Set(Some(raw.clone())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// `invoice.paid` (`paid = true`) or `invoice.payment_failed`.
+pub(super) async fn invoice_settled(
+    txn: &DatabaseTransaction,
+    invoice: &Value,
+    paid: bool,
+    occurred: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(i64, bool, bool)>> {
+    let Some(sub) = billed_subscription(txn, invoice).await? else {
+        tracing::warn!(invoice = ?str_of(invoice, "id"), "invoice for an unknown subscription acknowledged");
+        return Ok(None);
+    };
+    let user_id = sub.user_id;
+    let before = access_of(&sub, now);
+    let amount_key = if paid { "amount_paid" } else { "amount_due" };
+    record(
+        txn,
+        user_id,
+        Some("monthly".into()),
+        invoice.get(amount_key).and_then(Value::as_i64).unwrap_or(0),
+        str_of(invoice, "currency").unwrap_or("usd"),
+        if paid { "succeeded" } else { "failed" },
+        str_of(invoice, "id"),
+        invoice,
+        now,
+    )
+    .await?;
+    let period_end = invoice.pointer("/lines/data/0/period/end").and_then(ts);
+    let newer_state_known = sub.gateway_state_at.is_some_and(|seen| seen > occurred);
+    let old_end = sub.end_date;
+    let mut am: subscription::ActiveModel = sub.into();
+    if paid {
+        // Period ends only move forward, whatever order invoices arrive in.
+        if let Some(end) = period_end
+            && old_end.is_none_or(|old| end > old)
+        {
+            am.end_date = Set(Some(end));
+        }
+    }
+    if !newer_state_known {
+        am.status = Set(if paid { "active" } else { "past_due" }.into());
+        am.gateway_state_at = Set(Some(occurred));
+    }
+    am.plan = Set(Some("monthly".into()));
+    am.updated_at = Set(now);
+    let saved = am.save(txn).await?;
+    let after = saved
+        .try_into_model()
+        .map(|s| access_of(&s, now))
+        .unwrap_or(before);
+    Ok(Some((user_id, before, after)))
+}
+
+/// `charge.refunded`: a refund row in the ledger; refunding the lifetime
+/// purchase ends access.
+pub(super) async fn charge_refunded(
+    txn: &DatabaseTransaction,
+    charge: &Value,
+    occurred: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(i64, bool, bool)>> {
+    let refs: Vec<&str> = ["payment_intent", "invoice", "id"]
+        .iter()
+        .filter_map(|k| str_of(charge, k))
+        .collect();
+    let original = transaction::Entity::find()
+        .filter(transaction::Column::GatewayTransactionId.is_in(refs))
+        .filter(transaction::Column::Status.eq("succeeded"))
+        .order_by_desc(transaction::Column::Id)
+        .one(txn)
+        .await?;
+    let Some(original) = original else {
+        tracing::warn!(charge = ?str_of(charge, "id"), "refund of an unknown payment acknowledged");
+        return Ok(None);
+    };
+    let Some(user_id) = original.user_id else {
+        return Ok(None);
+    };
+    record(
+        txn,
+        user_id,
+        original.plan_at_purchase.clone(),
+        charge
+            .get("amount_refunded")
+            .and_then(Value::as_i64)
+            .unwrap_or(original.amount_minor),
+        str_of(charge, "currency").unwrap_or(&original.currency),
+        "refunded",
+        str_of(charge, "id"),
+        charge,
+        now,
+    )
+    .await?;
+    let Some(sub) = super::subscription_of(txn, user_id).await? else {
+        return Ok(Some((user_id, false, false)));
+    };
+    let before = access_of(&sub, now);
+    if original.plan_at_purchase.as_deref() != Some("lifetime")
+        || sub.plan.as_deref() != Some("lifetime")
+    {
+        return Ok(Some((user_id, before, before)));
+    }
+    let mut am: subscription::ActiveModel = sub.into();
+    am.status = Set("cancelled".into());
+    am.end_date = Set(Some(occurred));
+    am.gateway_state_at = Set(Some(occurred));
+    am.updated_at = Set(now);
+    let saved = am.save(txn).await?;
+    let after = saved
+        .try_into_model()
+        .map(|s| access_of(&s, now))
+        .unwrap_or(before);
+    Ok(Some((user_id, before, after)))
+}
