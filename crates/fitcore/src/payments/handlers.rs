@@ -1,3 +1,4 @@
+use super::checkout::{self, CheckoutRequest, CheckoutResponse, PortalResponse};
 use super::{
     dto::{SubscriptionResponse, TransactionPage, TransactionResponse},
     service,
@@ -8,7 +9,11 @@ use crate::{
     extract::{AppJson, AuthUser, Query, RequestUrl},
     platform::pagination::{CursorKey, CursorPage, CursorParams},
 };
-use axum::{body::Bytes, extract::State, http::HeaderMap};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
 
 /// The caller's subscription (an inactive one when there is none).
 #[utoipa::path(get, path = "/payments/subscriptions/", tag = "payments",
@@ -80,4 +85,60 @@ pub async fn stripe_webhook(
         received: true,
         duplicate: outcome == super::webhooks::Outcome::Duplicate,
     }))
+}
+
+/// Starts a checkout at the gateway (Stripe Checkout: mode `subscription`
+/// for monthly, `payment` for lifetime) and returns where to send the user.
+/// Access starts when the gateway's webhook confirms the payment.
+#[utoipa::path(post, path = "/payments/subscriptions/checkout/", tag = "payments", request_body = CheckoutRequest,
+    responses(
+        (status = 201, body = CheckoutResponse),
+        (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Already subscribed"),
+        (status = 502, body = ErrorBody, description = "The gateway failed"),
+        (status = 503, body = ErrorBody, description = "The gateway is unreachable or not configured"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_checkout(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    AppJson(req): AppJson<CheckoutRequest>,
+) -> AppResult<(StatusCode, AppJson<CheckoutResponse>)> {
+    Ok((
+        StatusCode::CREATED,
+        AppJson(checkout::checkout(&state, &user, req).await?),
+    ))
+}
+
+/// Cancels at the end of the paid period (at the gateway too).
+#[utoipa::path(post, path = "/payments/subscriptions/cancel/", tag = "payments",
+    responses((status = 200, body = SubscriptionResponse), (status = 409, body = ErrorBody, description = "Nothing to cancel")),
+    security(("bearer" = [])))]
+pub async fn cancel_subscription(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> AppResult<AppJson<SubscriptionResponse>> {
+    Ok(AppJson(checkout::set_cancel(&state, &user, true).await?))
+}
+
+/// Undoes a pending cancellation.
+#[utoipa::path(post, path = "/payments/subscriptions/resume/", tag = "payments",
+    responses((status = 200, body = SubscriptionResponse), (status = 409, body = ErrorBody, description = "Nothing to resume")),
+    security(("bearer" = [])))]
+pub async fn resume_subscription(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> AppResult<AppJson<SubscriptionResponse>> {
+    Ok(AppJson(checkout::set_cancel(&state, &user, false).await?))
+}
+
+/// A Stripe billing-portal session for the caller.
+#[utoipa::path(post, path = "/payments/subscriptions/portal/", tag = "payments",
+    responses((status = 200, body = PortalResponse), (status = 409, body = ErrorBody, description = "No billing account yet")),
+    security(("bearer" = [])))]
+pub async fn billing_portal(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> AppResult<AppJson<PortalResponse>> {
+    Ok(AppJson(checkout::portal(&state, &user).await?))
 }

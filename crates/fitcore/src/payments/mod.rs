@@ -3,10 +3,12 @@
 //! handling come with the payments issue; this holds the read side and the
 //! pieces they build on.
 
+pub mod checkout;
 pub mod dto;
 pub mod entity;
 mod handlers;
 pub mod service;
+pub mod stripe;
 pub mod stripe_signature;
 pub mod webhooks;
 
@@ -32,4 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::get_subscription))
         .routes(routes!(handlers::list_transactions))
         .routes(routes!(handlers::stripe_webhook))
+        .routes(routes!(handlers::create_checkout))
+        .routes(routes!(handlers::cancel_subscription))
+        .routes(routes!(handlers::resume_subscription))
+        .routes(routes!(handlers::billing_portal))
 }

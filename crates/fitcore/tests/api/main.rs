@@ -9,6 +9,7 @@ mod fakes;
 mod helpers;
 
 mod auth;
+mod checkout;
 mod cli;
 mod conventions;
 mod notifications;

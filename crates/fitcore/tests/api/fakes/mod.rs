@@ -4,3 +4,4 @@
 pub mod oauth;
 pub mod s3;
 pub mod smtp;
+pub mod stripe;
