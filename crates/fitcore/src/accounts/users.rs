@@ -276,6 +276,8 @@ pub async fn delete_account(
     }
     let p = service::profile_of(&state.db, u.id).await?;
     let txn = state.db.begin().await?;
+    // Stop the billing with the account, in the same transaction.
+    crate::payments::service::queue_gateway_cancellation(&txn, u.id, state.now()).await?;
     // Transactions are kept for the ledger; their user_id becomes NULL.
     user::Entity::delete_by_id(u.id).exec(&txn).await?;
     txn.commit().await?;
@@ -284,6 +286,7 @@ pub async fn delete_account(
     {
         tracing::warn!(key = %key, error = %e, "could not delete a deleted user's profile image");
     }
+    state.wake_workers();
     state
         .events
         .publish(AccountDeleted {

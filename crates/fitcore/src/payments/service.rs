@@ -72,6 +72,39 @@ pub fn format_amount(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
+pub const CANCEL_AT_GATEWAY_JOB: &str = "payments.cancel_at_gateway";
+
+/// Queues the cancellation of the user's gateway subscription, inside the
+/// caller's transaction (account deletion): the person stops being billed
+/// exactly when the account is gone, and the job retries until the gateway
+/// confirms.
+pub async fn queue_gateway_cancellation<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let sub = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .one(conn)
+        .await?;
+    let Some(sub) = sub else { return Ok(false) };
+    let live = matches!(sub.status.as_str(), "active" | "past_due")
+        && sub.plan.as_deref() == Some("monthly");
+    match (sub.gateway.as_deref(), sub.gateway_subscription_id, live) {
+        (Some(gateway), Some(id), true) => {
+            let payload = serde_json::json!({"gateway": gateway, "subscription_id": id});
+            crate::platform::jobs::enqueue(
+                conn,
+                now,
+                crate::platform::jobs::NewJob::new(CANCEL_AT_GATEWAY_JOB, payload),
+            )
+            .await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
 /// A ledger row as the API shows it; `with_raw` adds the gateway's answer (staff).
 pub fn transaction_response(t: transaction::Model, with_raw: bool) -> TransactionResponse {
     TransactionResponse {

@@ -98,6 +98,34 @@ impl StripeClient<'_> {
         ))
     }
 
+    /// Cancels a subscription at once (account deletion). A subscription
+    /// Stripe no longer knows counts as cancelled.
+    pub async fn cancel_now(&self, subscription: &str) -> Result<(), AppError> {
+        let url = format!(
+            "{}/v1/subscriptions/{subscription}",
+            self.base.trim_end_matches('/')
+        );
+        let res = self
+            .http
+            .delete(&url)
+            .bearer_auth(self.secret_key)
+            .header(
+                "Idempotency-Key",
+                format!("fitcore-cancel-now-{subscription}"),
+            )
+            .send()
+            .await
+            .map_err(|_| AppError::unavailable("The payment provider cannot be reached."))?;
+        if res.status().is_success() || res.status() == StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        Err(AppError::new(
+            StatusCode::BAD_GATEWAY,
+            "bad_gateway",
+            format!("Stripe answered {} to a cancellation.", res.status()),
+        ))
+    }
+
     pub async fn create_customer(&self, email: &str, user_id: i64) -> Result<Customer, AppError> {
         self.post(
             "customers",

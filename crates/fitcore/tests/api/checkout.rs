@@ -277,3 +277,34 @@ async fn an_unreachable_gateway_is_a_503() {
         .await;
     assert_eq!(res.status(), 503);
 }
+
+#[tokio::test]
+async fn deleting_the_account_cancels_the_subscription_at_stripe() {
+    let (app, stripe) = spawn().await;
+    let u = app.register("leaving@example.com", PASSWORD).await;
+    let end = app.now().timestamp() + 30 * 86_400;
+    webhook(
+        &app,
+        "evt_l1",
+        "customer.subscription.created",
+        json!({"id": "sub_leaving", "customer": "cus_9",
+        "status": "active", "current_period_end": end, "metadata": {"user_id": u.id.to_string()}}),
+    )
+    .await;
+    let res = app
+        .delete(
+            "users/me/",
+            Some(json!({"password": PASSWORD})),
+            Some(&u.access),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    app.drain_jobs().await;
+    let cancels: Vec<_> = stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "DELETE subscriptions/sub_leaving")
+        .collect();
+    assert_eq!(cancels.len(), 1);
+    assert!(cancels[0].idempotency_key.is_some());
+}

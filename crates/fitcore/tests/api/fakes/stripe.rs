@@ -55,7 +55,10 @@ impl FakeStripe {
         let app = Router::new()
             .route("/v1/customers", post(customers))
             .route("/v1/checkout/sessions", post(checkout_sessions))
-            .route("/v1/subscriptions/{id}", post(update_subscription))
+            .route(
+                "/v1/subscriptions/{id}",
+                post(update_subscription).delete(cancel_subscription),
+            )
             .route("/v1/billing_portal/sessions", post(portal_sessions))
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -172,4 +175,19 @@ async fn portal_sessions(
     }
     Json(json!({"id": "bps_test_1", "object": "billing_portal.session", "url": "https://billing.stripe.test/p/session/bps_test_1"}))
         .into_response()
+}
+
+async fn cancel_subscription(
+    State(s): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = s.admit(
+        &format!("DELETE subscriptions/{id}"),
+        &headers,
+        &HashMap::new(),
+    ) {
+        return r;
+    }
+    Json(json!({"id": id, "object": "subscription", "status": "canceled"})).into_response()
 }
