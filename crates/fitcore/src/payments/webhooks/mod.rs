@@ -151,8 +151,20 @@ pub async fn handle_stripe(
             serde_json::json!({"gateway": "stripe"}),
         )
         .await?;
+        // The confirmation mail leaves only if this change commits.
+        if let Some(u) = user::Entity::find_by_id(user_id).one(&txn).await? {
+            let email = crate::platform::mail::action_email(
+                &u.email,
+                &format!("FitCore: {}", title.to_lowercase()),
+                "Hello,",
+                &[message],
+                Some(("Open FitCore", &state.config.frontend_url)),
+            );
+            crate::platform::mail::queue(&txn, now, &email).await?;
+        }
     }
     txn.commit().await?;
+    state.wake_workers();
     match (before, after) {
         (false, true) => {
             state
