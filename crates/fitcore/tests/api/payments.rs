@@ -474,6 +474,14 @@ fn invoice(id: &str, amount: i64, period_end: i64) -> Value {
            "amount_paid": amount, "amount_due": amount, "lines": {"data": [{"period": {"end": period_end}}]}})
 }
 
+/// An invoice as newer Stripe API versions shape it: the subscription and
+/// its metadata under `parent.subscription_details`.
+fn invoice_for(user_id: i64, id: &str, amount: i64, period_end: i64) -> Value {
+    json!({"id": id, "object": "invoice", "customer": "cus_1", "currency": "usd",
+           "amount_paid": amount, "amount_due": amount, "lines": {"data": [{"period": {"end": period_end}}]},
+           "parent": {"subscription_details": {"subscription": "sub_1", "metadata": {"user_id": user_id.to_string()}}}})
+}
+
 #[tokio::test]
 async fn a_paid_invoice_renews_the_period_and_a_failed_one_starts_the_grace_period() {
     let app = stripe_app().await;
@@ -595,4 +603,81 @@ async fn refunding_a_lifetime_purchase_ends_access() {
     )
     .await;
     assert_eq!(notes["results"][0]["title"], "Subscription ended");
+}
+
+/// A month of a subscription's life as Stripe reports it, oldest first.
+fn lifecycle(user_id: i64, t: i64) -> Vec<Vec<u8>> {
+    let month = 30 * 86_400;
+    let mut sub_deleted = stripe_subscription(user_id, "canceled", t + month);
+    sub_deleted["ended_at"] = json!(t - 100);
+    vec![
+        event(
+            "evt_l1",
+            "customer.subscription.created",
+            t - 1000,
+            stripe_subscription(user_id, "active", t + month),
+        ),
+        event(
+            "evt_l2",
+            "invoice.paid",
+            t - 900,
+            invoice_for(user_id, "in_l1", 999, t + month),
+        ),
+        event(
+            "evt_l3",
+            "invoice.payment_failed",
+            t - 500,
+            invoice_for(user_id, "in_l2", 999, t + 2 * month),
+        ),
+        event(
+            "evt_l4",
+            "invoice.paid",
+            t - 400,
+            invoice_for(user_id, "in_l3", 999, t + 2 * month),
+        ),
+        event(
+            "evt_l5",
+            "customer.subscription.deleted",
+            t - 100,
+            sub_deleted,
+        ),
+    ]
+}
+
+async fn final_state(app: &TestApp, token: &str) -> (Value, usize) {
+    let sub = json_body(app.get("payments/subscriptions/", Some(token)).await, 200).await;
+    let txs = json_body(app.get("payments/transactions/", Some(token)).await, 200).await;
+    let state = json!({"status": sub["status"], "end_date": sub["end_date"], "access": sub["has_active_access"],
+                       "cancel_at_period_end": sub["cancel_at_period_end"]});
+    (state, txs["results"].as_array().map(Vec::len).unwrap_or(0))
+}
+
+#[tokio::test]
+async fn events_delivered_late_twice_and_out_of_order_end_in_the_same_state() {
+    let reference = stripe_app().await;
+    let r = reference.register("order@example.com", PASSWORD).await;
+    let t = reference.now().timestamp();
+    for e in lifecycle(r.id, t) {
+        deliver(&reference, e).await;
+    }
+    let expected = final_state(&reference, &r.access).await;
+    assert_eq!(expected.0["status"], "cancelled");
+    assert_eq!(expected.0["access"], false, "ended before now");
+    assert_eq!(expected.1, 3, "three invoices in the ledger");
+
+    for order in [[4usize, 3, 2, 1, 0], [2, 0, 4, 1, 3], [1, 4, 0, 3, 2]] {
+        let app = stripe_app().await;
+        let u = app.register("order@example.com", PASSWORD).await;
+        app.clock.set(reference.now());
+        let events = lifecycle(u.id, t);
+        for i in order {
+            deliver(&app, events[i].clone()).await;
+            deliver(&app, events[i].clone()).await;
+        }
+        assert_eq!(
+            final_state(&app, &u.access).await,
+            expected,
+            "order {order:?}"
+        );
+    }
 }

@@ -18,10 +18,11 @@ use sea_orm::{
 use serde_json::Value;
 
 /// The subscription an invoice bills: by subscription id (older and newer
-/// API shapes), else by customer.
+/// API shapes), else by customer, else by the user id in its metadata.
 async fn billed_subscription(
     txn: &DatabaseTransaction,
     invoice: &Value,
+    now: DateTime<Utc>,
 ) -> AppResult<Option<subscription::Model>> {
     let sub_id = str_of(invoice, "subscription").or_else(|| {
         invoice
@@ -36,13 +37,51 @@ async fn billed_subscription(
     {
         return Ok(Some(s));
     }
-    match str_of(invoice, "customer") {
-        Some(c) => Ok(subscription::Entity::find()
+    if let Some(c) = str_of(invoice, "customer")
+        && let Some(s) = subscription::Entity::find()
             .filter(subscription::Column::GatewayCustomerId.eq(c))
             .one(txn)
-            .await?),
-        None => Ok(None),
+            .await?
+    {
+        return Ok(Some(s));
     }
+    // The invoice may come before any subscription event: Stripe copies the
+    // subscription's metadata (our user id) onto it.
+    let user_ref = [
+        "/parent/subscription_details/metadata/user_id",
+        "/subscription_details/metadata/user_id",
+    ]
+    .iter()
+    .find_map(|p| invoice.pointer(p).and_then(Value::as_str))
+    .and_then(|s| s.parse::<i64>().ok());
+    let Some(user_id) = user_ref else {
+        return Ok(None);
+    };
+    if crate::accounts::entity::user::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    if let Some(s) = super::subscription_of(txn, user_id).await? {
+        return Ok(Some(s));
+    }
+    let created = subscription::ActiveModel {
+        user_id: Set(user_id),
+        plan: Set(Some("monthly".into())),
+        status: Set("inactive".into()),
+        gateway: Set(Some("stripe".into())),
+        gateway_subscription_id: Set(sub_id.map(String::from)),
+        gateway_customer_id: Set(str_of(invoice, "customer").map(String::from)),
+        cancel_at_period_end: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(Some(created))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -83,7 +122,7 @@ pub(super) async fn invoice_settled(
     occurred: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<(i64, bool, bool)>> {
-    let Some(sub) = billed_subscription(txn, invoice).await? else {
+    let Some(sub) = billed_subscription(txn, invoice, now).await? else {
         tracing::warn!(invoice = ?str_of(invoice, "id"), "invoice for an unknown subscription acknowledged");
         return Ok(None);
     };
@@ -103,21 +142,21 @@ pub(super) async fn invoice_settled(
     )
     .await?;
     let period_end = invoice.pointer("/lines/data/0/period/end").and_then(ts);
-    let newer_state_known = sub.gateway_state_at.is_some_and(|seen| seen > occurred);
+    if sub.gateway_state_at.is_some_and(|seen| seen > occurred) {
+        // A newer state (with its own period end) is already applied: the
+        // payment is in the ledger, the state stays.
+        return Ok(Some((user_id, before, before)));
+    }
     let old_end = sub.end_date;
     let mut am: subscription::ActiveModel = sub.into();
-    if paid {
-        // Period ends only move forward, whatever order invoices arrive in.
-        if let Some(end) = period_end
-            && old_end.is_none_or(|old| end > old)
-        {
-            am.end_date = Set(Some(end));
-        }
+    if paid
+        && let Some(end) = period_end
+        && old_end.is_none_or(|old| end > old)
+    {
+        am.end_date = Set(Some(end));
     }
-    if !newer_state_known {
-        am.status = Set(if paid { "active" } else { "past_due" }.into());
-        am.gateway_state_at = Set(Some(occurred));
-    }
+    am.status = Set(if paid { "active" } else { "past_due" }.into());
+    am.gateway_state_at = Set(Some(occurred));
     am.plan = Set(Some("monthly".into()));
     am.updated_at = Set(now);
     let saved = am.save(txn).await?;
