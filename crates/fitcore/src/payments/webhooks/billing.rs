@@ -2,7 +2,7 @@
 //! a ledger row; renewals extend the period, failures start the grace
 //! period, and a refunded lifetime purchase ends access.
 
-use super::{str_of, ts};
+use super::{save_with_access, str_of, ts};
 use crate::{
     error::AppResult,
     payments::{
@@ -13,7 +13,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TryIntoModel,
+    QueryOrder,
 };
 use serde_json::Value;
 
@@ -159,11 +159,7 @@ pub(super) async fn invoice_settled(
     am.gateway_state_at = Set(Some(occurred));
     am.plan = Set(Some("monthly".into()));
     am.updated_at = Set(now);
-    let saved = am.save(txn).await?;
-    let after = saved
-        .try_into_model()
-        .map(|s| access_of(&s, now))
-        .unwrap_or(before);
+    let after = save_with_access(txn, am, now, before).await?;
     Ok(Some((user_id, before, after)))
 }
 
@@ -221,10 +217,6 @@ pub(super) async fn charge_refunded(
     am.end_date = Set(Some(occurred));
     am.gateway_state_at = Set(Some(occurred));
     am.updated_at = Set(now);
-    let saved = am.save(txn).await?;
-    let after = saved
-        .try_into_model()
-        .map(|s| access_of(&s, now))
-        .unwrap_or(before);
+    let after = save_with_access(txn, am, now, before).await?;
     Ok(Some((user_id, before, after)))
 }

@@ -187,6 +187,20 @@ async fn find_user(txn: &DatabaseTransaction, id: Option<&str>) -> AppResult<Opt
     }
 }
 
+/// Saves the subscription and says whether it now grants access.
+pub(super) async fn save_with_access(
+    txn: &DatabaseTransaction,
+    am: subscription::ActiveModel,
+    now: DateTime<Utc>,
+    before: bool,
+) -> AppResult<bool> {
+    let saved = am.save(txn).await?;
+    Ok(saved
+        .try_into_model()
+        .map(|s| access_of(&s, now))
+        .unwrap_or(before))
+}
+
 pub(super) async fn subscription_of<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
@@ -267,11 +281,7 @@ async fn checkout_completed(
         _ => return Ok(None),
     }
     am.updated_at = Set(now);
-    let saved = am.save(txn).await?;
-    let after = saved
-        .try_into_model()
-        .map(|s| access_of(&s, now))
-        .unwrap_or(before);
+    let after = save_with_access(txn, am, now, before).await?;
     Ok(Some((u.id, before, after)))
 }
 
@@ -355,10 +365,6 @@ async fn subscription_changed(
         .unwrap_or(false));
     am.gateway_state_at = Set(Some(occurred));
     am.updated_at = Set(now);
-    let saved = am.save(txn).await?;
-    let after = saved
-        .try_into_model()
-        .map(|s| access_of(&s, now))
-        .unwrap_or(before);
+    let after = save_with_access(txn, am, now, before).await?;
     Ok(Some((user_id, before, after)))
 }
