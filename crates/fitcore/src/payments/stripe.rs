@@ -98,6 +98,38 @@ impl StripeClient<'_> {
         ))
     }
 
+    /// The subscription object as Stripe holds it now.
+    pub async fn get_subscription(
+        &self,
+        subscription: &str,
+    ) -> Result<serde_json::Value, AppError> {
+        let url = format!(
+            "{}/v1/subscriptions/{subscription}",
+            self.base.trim_end_matches('/')
+        );
+        let res = self
+            .http
+            .get(&url)
+            .bearer_auth(self.secret_key)
+            .send()
+            .await
+            .map_err(|_| AppError::unavailable("The payment provider cannot be reached."))?;
+        if !res.status().is_success() {
+            return Err(AppError::new(
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                format!("Stripe answered {} for a subscription.", res.status()),
+            ));
+        }
+        res.json().await.map_err(|_| {
+            AppError::new(
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                "Stripe sent an unreadable subscription.",
+            )
+        })
+    }
+
     /// Cancels a subscription at once (account deletion). A subscription
     /// Stripe no longer knows counts as cancelled.
     pub async fn cancel_now(&self, subscription: &str) -> Result<(), AppError> {

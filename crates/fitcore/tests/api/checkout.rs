@@ -39,7 +39,9 @@ async fn webhook(app: &TestApp, id: &str, kind: &str, object: Value) {
                 .body(body),
         )
         .await;
-    assert_eq!(res.status(), 200);
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "{text}");
 }
 
 #[tokio::test]
@@ -307,4 +309,59 @@ async fn deleting_the_account_cancels_the_subscription_at_stripe() {
         .collect();
     assert_eq!(cancels.len(), 1);
     assert!(cancels[0].idempotency_key.is_some());
+}
+
+#[tokio::test]
+async fn a_completed_subscription_checkout_alone_grants_access_for_the_period_stripe_reports() {
+    let (app, stripe) = spawn().await;
+    let u = app.register("alone@example.com", PASSWORD).await;
+    webhook(&app, "evt_only", "checkout.session.completed", json!({"id": "cs_9", "mode": "subscription",
+        "client_reference_id": u.id.to_string(), "customer": "cus_test_1", "subscription": "sub_alone"})).await;
+    assert!(
+        stripe
+            .requests()
+            .iter()
+            .any(|r| r.path == "GET subscriptions/sub_alone")
+    );
+    let sub = json_body(
+        app.get("payments/subscriptions/", Some(&u.access)).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (sub["plan"].as_str(), sub["status"].as_str()),
+        (Some("monthly"), Some("active"))
+    );
+    assert_eq!(sub["has_active_access"], true);
+}
+
+#[tokio::test]
+async fn a_checkout_event_is_not_recorded_while_stripe_cannot_answer_so_its_retry_applies() {
+    let (app, stripe) = spawn().await;
+    let u = app.register("retry@example.com", PASSWORD).await;
+    let object = json!({"id": "cs_r", "mode": "subscription", "client_reference_id": u.id.to_string(),
+                        "customer": "cus_test_1", "subscription": "sub_retry"});
+    let body = serde_json::to_vec(&json!({"id": "evt_retry", "type": "checkout.session.completed",
+                                          "created": app.now().timestamp(), "data": {"object": object}})).expect("json");
+    let post = || {
+        let sig = fitcore::payments::stripe_signature::sign(&body, WHSEC, app.now().timestamp());
+        app.send(
+            app.req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
+                .header("content-type", "application/json")
+                .header("stripe-signature", sig)
+                .body(body.clone()),
+        )
+    };
+    stripe.fail_with(Some(500));
+    assert!(
+        post().await.status().is_server_error(),
+        "Stripe is told to try again"
+    );
+    stripe.fail_with(None);
+    let ack = json_body(post().await, 200).await;
+    assert_eq!(
+        ack["duplicate"], false,
+        "the retry is applied, not taken for a duplicate"
+    );
+    assert_eq!(app.me(&u.access).await["has_active_access"], true);
 }

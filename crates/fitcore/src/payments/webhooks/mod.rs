@@ -91,6 +91,29 @@ pub async fn handle_stripe(
     let occurred = DateTime::from_timestamp(event.created, 0)
         .ok_or_else(|| AppError::bad_request("validation_error", "The event time is invalid."))?;
     let now = state.now();
+    // A completed subscription checkout carries no period end: read the
+    // subscription from Stripe first (outside the transaction). If Stripe
+    // cannot answer, the event is not recorded and Stripe delivers it again.
+    let fetched = match (
+        event.kind.as_str(),
+        str_of(&event.data.object, "mode"),
+        str_of(&event.data.object, "subscription"),
+    ) {
+        ("checkout.session.completed", Some("subscription"), Some(sub_id)) => {
+            match state.config.stripe_secret_key.as_deref() {
+                Some(key) => {
+                    let client = super::stripe::StripeClient {
+                        http: &state.http,
+                        base: &state.config.stripe_api_base,
+                        secret_key: key,
+                    };
+                    Some(client.get_subscription(sub_id).await?)
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
 
     let txn = state.db.begin().await?;
     let recorded = payment_event::ActiveModel {
@@ -115,7 +138,19 @@ pub async fn handle_stripe(
     }
     let obj = &event.data.object;
     let change = match event.kind.as_str() {
-        "checkout.session.completed" => checkout_completed(&txn, obj, occurred, now).await?,
+        "checkout.session.completed" => {
+            let done = checkout_completed(&txn, obj, occurred, now).await?;
+            match (done, fetched) {
+                (Some((user_id, before, after_checkout)), Some(sub)) => Some(
+                    subscription_changed(&txn, &sub, false, occurred, now)
+                        .await?
+                        .map_or((user_id, before, after_checkout), |(_, _, after)| {
+                            (user_id, before, after)
+                        }),
+                ),
+                (done, _) => done,
+            }
+        }
         "customer.subscription.created"
         | "customer.subscription.updated"
         | "customer.subscription.deleted" => {

@@ -57,7 +57,9 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(checkout_sessions))
             .route(
                 "/v1/subscriptions/{id}",
-                post(update_subscription).delete(cancel_subscription),
+                post(update_subscription)
+                    .delete(cancel_subscription)
+                    .get(get_subscription),
             )
             .route("/v1/billing_portal/sessions", post(portal_sessions))
             .with_state(fake.clone());
@@ -190,4 +192,25 @@ async fn cancel_subscription(
         return r;
     }
     Json(json!({"id": id, "object": "subscription", "status": "canceled"})).into_response()
+}
+
+/// Subscriptions read back are active for thirty days from now.
+async fn get_subscription(
+    State(s): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = s.admit(
+        &format!("GET subscriptions/{id}"),
+        &headers,
+        &HashMap::new(),
+    ) {
+        return r;
+    }
+    let end = chrono::Utc::now().timestamp() + 30 * 86_400;
+    Json(
+        json!({"id": id, "object": "subscription", "status": "active", "customer": "cus_test_1",
+                "current_period_end": end, "cancel_at_period_end": false}),
+    )
+    .into_response()
 }
