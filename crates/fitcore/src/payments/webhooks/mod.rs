@@ -403,3 +403,26 @@ async fn subscription_changed(
     let after = save_with_access(txn, am, now, before).await?;
     Ok(Some((user_id, before, after)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::map_status;
+
+    #[test]
+    fn stripes_eight_states_map_onto_our_four() {
+        let cases = [
+            ("trialing", "active"),
+            ("active", "active"),
+            ("past_due", "past_due"),
+            ("unpaid", "past_due"),
+            ("canceled", "cancelled"),
+            ("incomplete", "inactive"),
+            ("incomplete_expired", "inactive"),
+            ("paused", "inactive"),
+            ("something_new", "inactive"),
+        ];
+        for (stripe, ours) in cases {
+            assert_eq!(map_status(stripe), ours, "{stripe}");
+        }
+    }
+}
