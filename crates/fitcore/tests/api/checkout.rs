@@ -30,15 +30,7 @@ fn body(plan: &str) -> Value {
 async fn webhook(app: &TestApp, id: &str, kind: &str, object: Value) {
     let body = serde_json::to_vec(&json!({"id": id, "type": kind, "created": app.now().timestamp(), "data": {"object": object}}))
         .expect("json");
-    let sig = fitcore::payments::stripe_signature::sign(&body, WHSEC, app.now().timestamp());
-    let res = app
-        .send(
-            app.req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
-                .header("content-type", "application/json")
-                .header("stripe-signature", sig)
-                .body(body),
-        )
-        .await;
+    let res = app.deliver_stripe_event(WHSEC, body).await;
     let status = res.status();
     let text = res.text().await.unwrap_or_default();
     assert_eq!(status, 200, "{text}");
@@ -343,15 +335,7 @@ async fn a_checkout_event_is_not_recorded_while_stripe_cannot_answer_so_its_retr
                         "customer": "cus_test_1", "subscription": "sub_retry"});
     let body = serde_json::to_vec(&json!({"id": "evt_retry", "type": "checkout.session.completed",
                                           "created": app.now().timestamp(), "data": {"object": object}})).expect("json");
-    let post = || {
-        let sig = fitcore::payments::stripe_signature::sign(&body, WHSEC, app.now().timestamp());
-        app.send(
-            app.req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
-                .header("content-type", "application/json")
-                .header("stripe-signature", sig)
-                .body(body.clone()),
-        )
-    };
+    let post = || app.deliver_stripe_event(WHSEC, body.clone());
     stripe.fail_with(Some(500));
     assert!(
         post().await.status().is_server_error(),

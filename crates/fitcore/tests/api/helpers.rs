@@ -383,6 +383,24 @@ impl TestApp {
         row.try_get::<i64>("", "id").expect("notification id")
     }
 
+    // -- gateways -----------------------------------------------------------
+
+    /// Posts a Stripe event body signed the way Stripe signs it, now.
+    pub async fn deliver_stripe_event(&self, webhook_secret: &str, body: Vec<u8>) -> Response {
+        let sig = fitcore::payments::stripe_signature::sign(
+            &body,
+            webhook_secret,
+            self.now().timestamp(),
+        );
+        self.send(
+            self.req(Method::POST, "payments/webhooks/stripe/", None)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("stripe-signature", sig)
+                .body(body),
+        )
+        .await
+    }
+
     // -- jobs and mail ------------------------------------------------------
 
     /// Runs due jobs until none is left (bounded).

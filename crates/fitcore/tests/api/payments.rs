@@ -217,14 +217,7 @@ fn event(id: &str, kind: &str, created: i64, object: Value) -> Vec<u8> {
 }
 
 async fn deliver(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
-    let sig = fitcore::payments::stripe_signature::sign(&body, WHSEC, app.now().timestamp());
-    app.send(
-        app.req(reqwest::Method::POST, "payments/webhooks/stripe/", None)
-            .header("content-type", "application/json")
-            .header("stripe-signature", sig)
-            .body(body),
-    )
-    .await
+    app.deliver_stripe_event(WHSEC, body).await
 }
 
 fn lifetime_checkout(user_id: i64) -> Value {
