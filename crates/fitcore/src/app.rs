@@ -127,32 +127,7 @@ impl AppState {
 fn register_jobs(r: &mut Registry<AppState>) {
     r.register(
         crate::payments::service::CANCEL_AT_GATEWAY_JOB,
-        |state: AppState, payload| async move {
-            let id = payload["subscription_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            match payload["gateway"].as_str() {
-                Some("stripe") => {
-                    let key = state
-                        .config
-                        .stripe_secret_key
-                        .clone()
-                        .ok_or_else(|| anyhow::anyhow!("STRIPE_SECRET_KEY is not set"))?;
-                    let client = crate::payments::stripe::StripeClient {
-                        http: &state.http,
-                        base: &state.config.stripe_api_base,
-                        secret_key: &key,
-                    };
-                    client
-                        .cancel_now(&id)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    Ok(Some(serde_json::json!({"cancelled": id})))
-                }
-                other => anyhow::bail!("cannot cancel at gateway {other:?} yet"),
-            }
-        },
+        crate::payments::service::run_cancel_at_gateway,
     );
     r.register(
         crate::platform::mail::SEND_EMAIL_JOB,

@@ -19,18 +19,6 @@ enum Credential {
     Cookie(String),
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 fn credential(parts: &Parts) -> Result<Option<Credential>, AppError> {
     if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let h = h.to_str().map_err(|_| {
@@ -46,7 +34,10 @@ fn credential(parts: &Parts) -> Result<Option<Credential>, AppError> {
             })?;
         return Ok(Some(Credential::Bearer(token.to_string())));
     }
-    Ok(cookie(parts, accounts::cookies::ACCESS_COOKIE).map(|t| Credential::Cookie(t.to_string())))
+    Ok(
+        accounts::cookies::read(&parts.headers, accounts::cookies::ACCESS_COOKIE)
+            .map(Credential::Cookie),
+    )
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<user::Model>, AppError> {
@@ -77,7 +68,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<user::Mo
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok());
-        let cookie = cookie(parts, accounts::cookies::CSRF_COOKIE);
+        let cookie = accounts::cookies::read(&parts.headers, accounts::cookies::CSRF_COOKIE);
         let ok = matches!((header, cookie), (Some(h), Some(c)) if !h.is_empty()
             && crate::platform::crypto::constant_time_eq(h.as_bytes(), c.as_bytes()));
         if !ok {

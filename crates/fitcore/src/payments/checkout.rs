@@ -57,16 +57,8 @@ fn valid_return_url(u: &str) -> bool {
 }
 
 fn stripe(state: &AppState) -> AppResult<StripeClient<'_>> {
-    let secret_key = state
-        .config
-        .stripe_secret_key
-        .as_deref()
-        .ok_or_else(|| AppError::unavailable("Stripe is not configured."))?;
-    Ok(StripeClient {
-        http: &state.http,
-        base: &state.config.stripe_api_base,
-        secret_key,
-    })
+    StripeClient::from_state(state)
+        .ok_or_else(|| AppError::unavailable("Stripe is not configured."))
 }
 
 async fn subscription_row(

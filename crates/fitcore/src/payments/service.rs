@@ -105,6 +105,29 @@ pub async fn queue_gateway_cancellation<C: ConnectionTrait>(
     }
 }
 
+/// The job behind [`queue_gateway_cancellation`].
+pub async fn run_cancel_at_gateway(
+    state: crate::app::AppState,
+    payload: serde_json::Value,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    let id = payload["subscription_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    match payload["gateway"].as_str() {
+        Some("stripe") => {
+            let client = super::stripe::StripeClient::from_state(&state)
+                .ok_or_else(|| anyhow::anyhow!("STRIPE_SECRET_KEY is not set"))?;
+            client
+                .cancel_now(&id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Some(serde_json::json!({"cancelled": id})))
+        }
+        other => anyhow::bail!("cannot cancel at gateway {other:?} yet"),
+    }
+}
+
 /// A ledger row as the API shows it; `with_raw` adds the gateway's answer (staff).
 pub fn transaction_response(t: transaction::Model, with_raw: bool) -> TransactionResponse {
     TransactionResponse {

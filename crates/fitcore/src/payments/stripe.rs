@@ -47,7 +47,17 @@ struct ErrorDetail {
     message: Option<String>,
 }
 
-impl StripeClient<'_> {
+impl<'a> StripeClient<'a> {
+    /// The configured client, or None when `STRIPE_SECRET_KEY` is unset.
+    pub fn from_state(state: &'a crate::app::AppState) -> Option<Self> {
+        let secret_key = state.config.stripe_secret_key.as_deref()?;
+        Some(Self {
+            http: &state.http,
+            base: &state.config.stripe_api_base,
+            secret_key,
+        })
+    }
+
     async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,

@@ -27,6 +27,16 @@ fn body(plan: &str) -> Value {
     json!({"plan": plan, "gateway": "stripe", "success_url": "https://app.test/ok", "cancel_url": "https://app.test/cancel"})
 }
 
+/// Starts a checkout and asserts 201.
+async fn checkout(app: &TestApp, token: &str, plan: &str) -> Value {
+    json_body(
+        app.post("payments/subscriptions/checkout/", body(plan), Some(token))
+            .await,
+        201,
+    )
+    .await
+}
+
 async fn webhook(app: &TestApp, id: &str, kind: &str, object: Value) {
     let body = serde_json::to_vec(&json!({"id": id, "type": kind, "created": app.now().timestamp(), "data": {"object": object}}))
         .expect("json");
@@ -40,32 +50,14 @@ async fn webhook(app: &TestApp, id: &str, kind: &str, object: Value) {
 async fn checkout_creates_a_customer_once_and_a_session_with_the_right_mode() {
     let (app, stripe) = spawn().await;
     let u = app.register("checkout@example.com", PASSWORD).await;
-    let first = json_body(
-        app.post(
-            "payments/subscriptions/checkout/",
-            body("monthly"),
-            Some(&u.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let first = checkout(&app, &u.access, "monthly").await;
     assert!(
         first["checkout_url"]
             .as_str()
             .is_some_and(|s| s.starts_with("https://checkout.stripe.test/")),
         "{first}"
     );
-    let second = json_body(
-        app.post(
-            "payments/subscriptions/checkout/",
-            body("lifetime"),
-            Some(&u.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let second = checkout(&app, &u.access, "lifetime").await;
     assert_ne!(first["session_id"], second["session_id"]);
 
     let reqs = stripe.requests();
@@ -101,16 +93,7 @@ async fn checkout_creates_a_customer_once_and_a_session_with_the_right_mode() {
 async fn checkout_through_the_webhook_unlocks_access_and_cancel_and_resume_reach_stripe() {
     let (app, stripe) = spawn().await;
     let u = app.register("journey@example.com", PASSWORD).await;
-    json_body(
-        app.post(
-            "payments/subscriptions/checkout/",
-            body("monthly"),
-            Some(&u.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    checkout(&app, &u.access, "monthly").await;
     let customer = stripe.requests()[0].form.get("email").cloned();
     assert_eq!(customer.as_deref(), Some("journey@example.com"));
     let end = app.now().timestamp() + 30 * 86_400;
@@ -238,16 +221,7 @@ async fn a_failing_gateway_is_a_502_and_nothing_is_half_stored() {
     assert_eq!(sub["status"], "inactive");
 
     stripe.fail_with(None);
-    json_body(
-        app.post(
-            "payments/subscriptions/checkout/",
-            body("monthly"),
-            Some(&u.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    checkout(&app, &u.access, "monthly").await;
 }
 
 #[tokio::test]

@@ -50,11 +50,7 @@ async fn add_transaction(
 async fn a_user_without_a_subscription_sees_an_inactive_one() {
     let app = TestApp::spawn().await;
     let u = app.register("free@example.com", PASSWORD).await;
-    let body = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let body = subscription(&app, &u.access).await;
     assert_eq!(body["status"], "inactive");
     assert_eq!(body["plan"], Value::Null);
     assert_eq!(body["has_active_access"], false);
@@ -77,11 +73,7 @@ async fn an_active_monthly_subscription_is_reported_with_its_end_date() {
         .execute_raw(Statement::from_sql_and_values(app.backend(), sql, values))
         .await
         .expect("insert");
-    let body = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let body = subscription(&app, &u.access).await;
     assert_eq!(body["plan"], "monthly");
     assert_eq!(body["gateway"], "stripe");
     assert_eq!(body["has_active_access"], true);
@@ -216,6 +208,10 @@ fn event(id: &str, kind: &str, created: i64, object: Value) -> Vec<u8> {
         .expect("event json")
 }
 
+async fn subscription(app: &TestApp, token: &str) -> Value {
+    json_body(app.get("payments/subscriptions/", Some(token)).await, 200).await
+}
+
 async fn deliver(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
     app.deliver_stripe_event(WHSEC, body).await
 }
@@ -247,11 +243,7 @@ async fn a_completed_lifetime_checkout_grants_access_records_the_payment_and_not
     let ack = json_body(res, 200).await;
     assert_eq!(ack, json!({"received": true, "duplicate": false}));
     assert_eq!(app.me(&u.access).await["has_active_access"], true);
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     assert_eq!(
         (sub["plan"].as_str(), sub["status"].as_str()),
         (Some("lifetime"), Some("active"))
@@ -325,11 +317,7 @@ async fn a_late_subscription_event_does_not_roll_the_state_back() {
         ),
     )
     .await;
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     assert_eq!(sub["status"], "past_due");
     assert_eq!(sub["plan"], "monthly");
 }
@@ -350,11 +338,7 @@ async fn stripe_states_map_onto_ours_and_deletion_cancels() {
         ),
     )
     .await;
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     assert_eq!(
         (sub["status"].as_str(), sub["has_active_access"].as_bool()),
         (Some("active"), Some(true))
@@ -369,11 +353,7 @@ async fn stripe_states_map_onto_ours_and_deletion_cancels() {
         ),
     )
     .await;
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     assert_eq!(sub["status"], "cancelled");
     assert_eq!(
         sub["has_active_access"], true,
@@ -513,11 +493,7 @@ async fn a_paid_invoice_renews_the_period_and_a_failed_one_starts_the_grace_peri
         ),
     )
     .await;
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     let end: DateTime<Utc> = sub["end_date"]
         .as_str()
         .and_then(|s| s.parse().ok())
@@ -534,11 +510,7 @@ async fn a_paid_invoice_renews_the_period_and_a_failed_one_starts_the_grace_peri
         ),
     )
     .await;
-    let sub = json_body(
-        app.get("payments/subscriptions/", Some(&u.access)).await,
-        200,
-    )
-    .await;
+    let sub = subscription(&app, &u.access).await;
     assert_eq!(sub["status"], "past_due");
     assert_eq!(sub["has_active_access"], true, "still inside the period");
 

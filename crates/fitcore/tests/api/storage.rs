@@ -7,6 +7,18 @@ use crate::{
 };
 use reqwest::{Method, multipart};
 
+async fn upload_png(app: &TestApp, token: &str, width: u32, height: u32) -> reqwest::Response {
+    let part = multipart::Part::bytes(png_bytes(width, height))
+        .file_name("me.png")
+        .mime_str("image/png")
+        .expect("mime");
+    app.send(
+        app.req(Method::PUT, "users/profile/image/", Some(token))
+            .multipart(multipart::Form::new().part("image", part)),
+    )
+    .await
+}
+
 async fn spawn_on_s3() -> (TestApp, FakeS3) {
     let s3 = FakeS3::start().await;
     let endpoint = s3.url.clone();
@@ -25,16 +37,7 @@ async fn spawn_on_s3() -> (TestApp, FakeS3) {
 async fn profile_images_go_to_the_s3_bucket_and_come_back_by_a_presigned_url() {
     let (app, s3) = spawn_on_s3().await;
     let user = app.register("bucket@example.com", PASSWORD).await;
-    let part = multipart::Part::bytes(png_bytes(800, 600))
-        .file_name("me.png")
-        .mime_str("image/png")
-        .expect("mime");
-    let res = app
-        .send(
-            app.req(Method::PUT, "users/profile/image/", Some(&user.access))
-                .multipart(multipart::Form::new().part("image", part)),
-        )
-        .await;
+    let res = upload_png(&app, &user.access, 800, 600).await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.expect("json");
     let url = body["profile_image"].as_str().expect("a URL").to_string();
@@ -59,16 +62,7 @@ async fn replacing_a_profile_image_deletes_the_old_object() {
     let (app, s3) = spawn_on_s3().await;
     let user = app.register("replace@example.com", PASSWORD).await;
     for _ in 0..2 {
-        let part = multipart::Part::bytes(png_bytes(64, 64))
-            .file_name("me.png")
-            .mime_str("image/png")
-            .expect("mime");
-        let res = app
-            .send(
-                app.req(Method::PUT, "users/profile/image/", Some(&user.access))
-                    .multipart(multipart::Form::new().part("image", part)),
-            )
-            .await;
+        let res = upload_png(&app, &user.access, 64, 64).await;
         assert_eq!(res.status(), 200);
     }
     assert_eq!(s3.keys().len(), 1, "only the current image is kept");

@@ -100,15 +100,8 @@ pub async fn handle_stripe(
         str_of(&event.data.object, "subscription"),
     ) {
         ("checkout.session.completed", Some("subscription"), Some(sub_id)) => {
-            match state.config.stripe_secret_key.as_deref() {
-                Some(key) => {
-                    let client = super::stripe::StripeClient {
-                        http: &state.http,
-                        base: &state.config.stripe_api_base,
-                        secret_key: key,
-                    };
-                    Some(client.get_subscription(sub_id).await?)
-                }
+            match super::stripe::StripeClient::from_state(state) {
+                Some(client) => Some(client.get_subscription(sub_id).await?),
                 None => None,
             }
         }
