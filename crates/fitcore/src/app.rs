@@ -60,6 +60,7 @@ pub struct AppStateInner {
     pub job_waker: Waker,
     pub http: reqwest::Client,
     pub oauth: accounts::oauth::JwksCache,
+    pub paypal_token: crate::payments::paypal::TokenCache,
 }
 
 impl AppState {
@@ -111,6 +112,7 @@ impl AppState {
             job_waker: Waker::default(),
             http,
             oauth: accounts::oauth::JwksCache::default(),
+            paypal_token: Default::default(),
         })))
     }
 

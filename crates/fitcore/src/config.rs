@@ -66,6 +66,12 @@ pub struct Config {
     pub paypal_client_secret: Option<String>,
     pub paypal_webhook_id: Option<String>,
     pub paypal_api_base: String,
+    /// PayPal billing plan id of the monthly plan (`P-...`).
+    pub paypal_plan_monthly: Option<String>,
+    /// Price of the lifetime plan on PayPal, a decimal string ("149.00").
+    pub paypal_price_lifetime: Option<String>,
+    /// ISO 4217 currency of PayPal orders.
+    pub paypal_currency: String,
     pub openai_api_key: Option<String>,
     pub openai_base_url: Option<String>,
     pub openai_model: Option<String>,
@@ -115,6 +121,9 @@ impl Default for Config {
             paypal_client_secret: None,
             paypal_webhook_id: None,
             paypal_api_base: "https://api-m.paypal.com".into(),
+            paypal_plan_monthly: None,
+            paypal_price_lifetime: None,
+            paypal_currency: "USD".into(),
             openai_api_key: None,
             openai_base_url: None,
             openai_model: None,
@@ -242,6 +251,21 @@ impl Config {
             && !(r.starts_with("redis://") || r.starts_with("rediss://"))
         {
             out.push("REDIS_URL must start with redis:// or rediss://".into());
+        }
+        if self.paypal_client_id.is_some() != self.paypal_client_secret.is_some() {
+            out.push("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are set together".into());
+        }
+        if let Some(p) = &self.paypal_price_lifetime
+            && crate::payments::service::parse_amount_minor(p).is_none_or(|m| m <= 0)
+        {
+            out.push(format!(
+                "FITCORE_PAYPAL_PRICE_LIFETIME `{p}` is not a positive amount like 149.00"
+            ));
+        }
+        if !(self.paypal_currency.len() == 3
+            && self.paypal_currency.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            out.push("FITCORE_PAYPAL_CURRENCY must be an ISO 4217 code like USD".into());
         }
         if self.access_token_minutes <= 0 || self.refresh_token_days <= 0 {
             out.push("token lifetimes must be positive".into());

@@ -1,9 +1,10 @@
 //! Checkout, cancel, resume and the billing portal at the gateway.
-//! PayPal's side comes in a later step; asking for it is a clear 503.
+//! Access itself starts and ends with the gateway's webhooks.
 
 use super::{
     dto::SubscriptionResponse,
     entity::subscription,
+    paypal::PaypalClient,
     service::{access_of, subscription_response},
     stripe::StripeClient,
 };
@@ -56,6 +57,11 @@ fn valid_return_url(u: &str) -> bool {
             .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some())
 }
 
+fn paypal(state: &AppState) -> AppResult<PaypalClient<'_>> {
+    PaypalClient::from_state(state)
+        .ok_or_else(|| AppError::unavailable("PayPal is not configured."))
+}
+
 fn stripe(state: &AppState) -> AppResult<StripeClient<'_>> {
     StripeClient::from_state(state)
         .ok_or_else(|| AppError::unavailable("Stripe is not configured."))
@@ -84,19 +90,10 @@ pub async fn checkout(
         errors.add("cancel_url", "Enter a valid http(s) URL.");
     }
     errors.into_result()?;
-    if req.gateway == Gateway::Paypal {
-        return Err(AppError::unavailable(
-            "PayPal checkout is not available yet; use Stripe.",
-        ));
-    }
-    let client = stripe(state)?;
-    let (plan, price) = match req.plan {
-        Plan::Monthly => ("monthly", state.config.stripe_price_monthly.as_deref()),
-        Plan::Lifetime => ("lifetime", state.config.stripe_price_lifetime.as_deref()),
+    let plan = match req.plan {
+        Plan::Monthly => "monthly",
+        Plan::Lifetime => "lifetime",
     };
-    let price = price.ok_or_else(|| {
-        AppError::unavailable(format!("The {plan} plan has no Stripe price configured."))
-    })?;
     let now = state.now();
     let existing = subscription_row(state, u.id).await?;
     if let Some(s) = &existing
@@ -108,6 +105,90 @@ pub async fn checkout(
             "You already have an active subscription.",
         ));
     }
+    match req.gateway {
+        Gateway::Stripe => stripe_checkout(state, u, &req, existing).await,
+        Gateway::Paypal => paypal_checkout(state, u, &req).await,
+    }
+}
+
+fn no_approval_link() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::BAD_GATEWAY,
+        "bad_gateway",
+        "The payment provider sent no checkout URL.",
+    )
+}
+
+/// A PayPal subscription (monthly) or order (lifetime); the user id rides
+/// in `custom_id` so the webhook finds the buyer.
+async fn paypal_checkout(
+    state: &AppState,
+    u: &user::Model,
+    req: &CheckoutRequest,
+) -> AppResult<CheckoutResponse> {
+    let client = paypal(state)?;
+    let request_id = format!("fitcore-checkout-{}", uuid::Uuid::new_v4().simple());
+    let created = match req.plan {
+        Plan::Monthly => {
+            let plan_id = state.config.paypal_plan_monthly.as_deref().ok_or_else(|| {
+                AppError::unavailable("The monthly plan has no PayPal plan configured.")
+            })?;
+            client
+                .create_subscription(
+                    plan_id,
+                    u.id,
+                    &u.email,
+                    &req.success_url,
+                    &req.cancel_url,
+                    &request_id,
+                )
+                .await?
+        }
+        Plan::Lifetime => {
+            let price = state
+                .config
+                .paypal_price_lifetime
+                .as_deref()
+                .ok_or_else(|| {
+                    AppError::unavailable("The lifetime plan has no PayPal price configured.")
+                })?;
+            client
+                .create_order(
+                    u.id,
+                    price,
+                    &state.config.paypal_currency,
+                    &req.success_url,
+                    &req.cancel_url,
+                    &request_id,
+                )
+                .await?
+        }
+    };
+    let checkout_url = created
+        .approve_url()
+        .ok_or_else(no_approval_link)?
+        .to_string();
+    Ok(CheckoutResponse {
+        checkout_url,
+        session_id: created.id,
+    })
+}
+
+async fn stripe_checkout(
+    state: &AppState,
+    u: &user::Model,
+    req: &CheckoutRequest,
+    existing: Option<subscription::Model>,
+) -> AppResult<CheckoutResponse> {
+    let client = stripe(state)?;
+    let now = state.now();
+    let (plan, price) = match req.plan {
+        Plan::Monthly => ("monthly", state.config.stripe_price_monthly.as_deref()),
+        Plan::Lifetime => ("lifetime", state.config.stripe_price_lifetime.as_deref()),
+    };
+    let price = price.ok_or_else(|| {
+        AppError::unavailable(format!("The {plan} plan has no Stripe price configured."))
+    })?;
     let customer = match existing
         .as_ref()
         .and_then(|s| s.gateway_customer_id.clone())
@@ -143,13 +224,7 @@ pub async fn checkout(
             &key,
         )
         .await?;
-    let checkout_url = session.url.ok_or_else(|| {
-        AppError::new(
-            axum::http::StatusCode::BAD_GATEWAY,
-            "bad_gateway",
-            "The payment provider sent no checkout URL.",
-        )
-    })?;
+    let checkout_url = session.url.ok_or_else(no_approval_link)?;
     Ok(CheckoutResponse {
         checkout_url,
         session_id: session.id,
@@ -169,7 +244,7 @@ pub async fn set_cancel(
     };
     let s = subscription_row(state, u.id).await?.ok_or_else(nothing)?;
     let eligible = s.plan.as_deref() == Some("monthly")
-        && s.gateway.as_deref() == Some("stripe")
+        && matches!(s.gateway.as_deref(), Some("stripe" | "paypal"))
         && s.gateway_subscription_id.is_some()
         && access_of(&s, now)
         && s.cancel_at_period_end != cancel
@@ -178,32 +253,58 @@ pub async fn set_cancel(
         return Err(nothing());
     }
     let sub_id = s.gateway_subscription_id.clone().unwrap_or_default();
-    let key = format!(
-        "fitcore-cancel-{}-{}-{}",
-        sub_id,
-        cancel,
-        uuid::Uuid::new_v4().simple()
-    );
-    let remote = stripe(state)?
-        .set_cancel_at_period_end(&sub_id, cancel, &key)
-        .await?;
+    let cancel_at_period_end = if s.gateway.as_deref() == Some("paypal") {
+        // PayPal has no cancel-at-period-end: a suspended subscription bills
+        // no more and can be activated again, which is what resume needs.
+        let (action, reason) = if cancel {
+            ("suspend", "Cancelled at period end by the subscriber")
+        } else {
+            ("activate", "Resumed by the subscriber")
+        };
+        paypal(state)?.transition(&sub_id, action, reason).await?;
+        cancel
+    } else {
+        let key = format!(
+            "fitcore-cancel-{}-{}-{}",
+            sub_id,
+            cancel,
+            uuid::Uuid::new_v4().simple()
+        );
+        stripe(state)?
+            .set_cancel_at_period_end(&sub_id, cancel, &key)
+            .await?
+            .cancel_at_period_end
+    };
     let mut am: subscription::ActiveModel = s.into();
-    am.cancel_at_period_end = Set(remote.cancel_at_period_end);
+    am.cancel_at_period_end = Set(cancel_at_period_end);
     am.updated_at = Set(now);
     am.update(&state.db).await?;
     Ok(subscription_response(&state.db, u.id, now).await?)
 }
 
 pub async fn portal(state: &AppState, u: &user::Model) -> AppResult<PortalResponse> {
-    let customer = subscription_row(state, u.id)
+    let no_account = || {
+        AppError::conflict(
+            "conflict",
+            "There is no billing account yet; subscribe first.",
+        )
+    };
+    let s = subscription_row(state, u.id)
         .await?
-        .and_then(|s| s.gateway_customer_id)
-        .ok_or_else(|| {
-            AppError::conflict(
-                "conflict",
-                "There is no billing account yet; subscribe first.",
-            )
-        })?;
+        .ok_or_else(no_account)?;
+    if s.gateway.as_deref() == Some("paypal") {
+        // PayPal has no portal API; subscribers manage automatic payments
+        // on their PayPal account page.
+        let web = if state.config.paypal_api_base.contains("sandbox") {
+            "https://www.sandbox.paypal.com"
+        } else {
+            "https://www.paypal.com"
+        };
+        return Ok(PortalResponse {
+            url: format!("{web}/myaccount/autopay/"),
+        });
+    }
+    let customer = s.gateway_customer_id.ok_or_else(no_account)?;
     let key = format!("fitcore-portal-{}", uuid::Uuid::new_v4().simple());
     let session = stripe(state)?
         .create_portal_session(&customer, &state.config.frontend_url, &key)

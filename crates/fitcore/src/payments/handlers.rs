@@ -87,8 +87,35 @@ pub async fn stripe_webhook(
     }))
 }
 
-/// Starts a checkout at the gateway (Stripe Checkout: mode `subscription`
-/// for monthly, `payment` for lifetime) and returns where to send the user.
+/// PayPal events, verified the way PayPal documents: the
+/// `PAYPAL-TRANSMISSION-*`, `PAYPAL-AUTH-ALGO` and `PAYPAL-CERT-URL` headers
+/// and the exact body go to PayPal's verify-webhook-signature call. Each
+/// event id is applied once; subscription activated, updated, suspended,
+/// cancelled, payment failed, sale completed (renewal), order approved
+/// (captured here), capture completed and refunds are handled; other types
+/// are acknowledged.
+#[utoipa::path(post, path = "/payments/webhooks/paypal/", tag = "payments",
+    request_body(content = Object, description = "A PayPal webhook event"),
+    responses((status = 200, body = WebhookAck),
+        (status = 400, body = ErrorBody, description = "`invalid_signature` or `malformed_json`"),
+        (status = 503, body = ErrorBody, description = "PayPal could not be asked; PayPal delivers the event again")))]
+pub async fn paypal_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<AppJson<WebhookAck>> {
+    let outcome = super::webhooks::handle_paypal(&state, &headers, &body).await?;
+    Ok(AppJson(WebhookAck {
+        received: true,
+        duplicate: outcome == super::webhooks::Outcome::Duplicate,
+    }))
+}
+
+/// Starts a checkout at the gateway and returns where to send the user.
+/// Stripe: a Checkout Session (mode `subscription` for monthly, `payment`
+/// for lifetime). PayPal: a subscription (monthly) or an order (lifetime);
+/// `checkout_url` is PayPal's approval link and `session_id` the PayPal
+/// subscription or order id.
 /// Access starts when the gateway's webhook confirms the payment.
 #[utoipa::path(post, path = "/payments/subscriptions/checkout/", tag = "payments", request_body = CheckoutRequest,
     responses(
@@ -132,7 +159,8 @@ pub async fn resume_subscription(
     Ok(AppJson(checkout::set_cancel(&state, &user, false).await?))
 }
 
-/// A Stripe billing-portal session for the caller.
+/// Where the caller manages billing: a Stripe billing-portal session, or
+/// PayPal's automatic-payments page for PayPal subscribers.
 #[utoipa::path(post, path = "/payments/subscriptions/portal/", tag = "payments",
     responses((status = 200, body = PortalResponse), (status = 409, body = ErrorBody, description = "No billing account yet")),
     security(("bearer" = [])))]

@@ -1,12 +1,12 @@
-//! Payments: subscriptions, the transaction ledger and the entitlement rule
-//! every context asks. The gateways (Stripe, PayPal), checkout and webhook
-//! handling come with the payments issue; this holds the read side and the
-//! pieces they build on.
+//! Payments: subscriptions on Stripe and PayPal (checkout, cancel, resume,
+//! portal, webhooks), the transaction ledger and the entitlement rule every
+//! context asks.
 
 pub mod checkout;
 pub mod dto;
 pub mod entity;
 mod handlers;
+pub mod paypal;
 pub mod service;
 pub mod stripe;
 pub mod stripe_signature;
@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::get_subscription))
         .routes(routes!(handlers::list_transactions))
         .routes(routes!(handlers::stripe_webhook))
+        .routes(routes!(handlers::paypal_webhook))
         .routes(routes!(handlers::create_checkout))
         .routes(routes!(handlers::cancel_subscription))
         .routes(routes!(handlers::resume_subscription))

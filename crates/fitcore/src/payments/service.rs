@@ -72,6 +72,23 @@ pub fn format_amount(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
+/// A gateway's decimal amount ("9.99", "10", "10.5") in minor units.
+/// None for anything else: negative, more than two decimals, not a number.
+pub fn parse_amount_minor(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || frac.len() > 2 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let cents = format!("{frac:0<2}").parse::<i64>().ok()?;
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)
+}
+
 pub const CANCEL_AT_GATEWAY_JOB: &str = "payments.cancel_at_gateway";
 
 /// Queues the cancellation of the user's gateway subscription, inside the
@@ -124,7 +141,16 @@ pub async fn run_cancel_at_gateway(
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(Some(serde_json::json!({"cancelled": id})))
         }
-        other => anyhow::bail!("cannot cancel at gateway {other:?} yet"),
+        Some("paypal") => {
+            let client = super::paypal::PaypalClient::from_state(&state)
+                .ok_or_else(|| anyhow::anyhow!("PAYPAL_CLIENT_ID is not set"))?;
+            client
+                .transition(&id, "cancel", "Cancelled by FitCore")
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Some(serde_json::json!({"cancelled": id})))
+        }
+        other => anyhow::bail!("cannot cancel at unknown gateway {other:?}"),
     }
 }
 
@@ -231,5 +257,16 @@ mod tests {
         assert_eq!(format_amount(999), "9.99");
         assert_eq!(format_amount(5), "0.05");
         assert_eq!(format_amount(-1250), "-12.50");
+    }
+
+    #[test]
+    fn gateway_decimal_strings_become_minor_units() {
+        assert_eq!(parse_amount_minor("9.99"), Some(999));
+        assert_eq!(parse_amount_minor("10"), Some(1000));
+        assert_eq!(parse_amount_minor("10.5"), Some(1050));
+        assert_eq!(parse_amount_minor("0.05"), Some(5));
+        for bad in ["", "-1.00", "1.234", "abc", "1e3", ".5", "99999999999999"] {
+            assert_eq!(parse_amount_minor(bad), None, "{bad}");
+        }
     }
 }

@@ -14,6 +14,7 @@ mod cli;
 mod conventions;
 mod notifications;
 mod payments;
+mod paypal;
 mod permissions;
 mod platform;
 mod production;

@@ -2,7 +2,7 @@
 //! a ledger row; renewals extend the period, failures start the grace
 //! period, and a refunded lifetime purchase ends access.
 
-use super::{save_with_access, str_of, ts};
+use super::{Change, LedgerEntry, add_to_ledger, save_with_access, str_of, ts};
 use crate::{
     error::AppResult,
     payments::{
@@ -84,36 +84,6 @@ async fn billed_subscription(
     Ok(Some(created))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    txn: &DatabaseTransaction,
-    user_id: i64,
-    plan: Option<String>,
-    amount_minor: i64,
-    currency: &str,
-    status: &str,
-    gateway_id: Option<&str>,
-    raw: &Value,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    transaction::ActiveModel {
-        user_id: Set(Some(user_id)),
-        plan_at_purchase: Set(plan),
-        amount_minor: Set(amount_minor),
-        currency: Set(currency.to_lowercase()),
-        status: Set(status.into()),
-        gateway: Set(Some("stripe".into())),
-        gateway_transaction_id: Set(gateway_id.map(String::from)),
-        gateway_response: Set(Some(raw.clone())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
 /// `invoice.paid` (`paid = true`) or `invoice.payment_failed`.
 pub(super) async fn invoice_settled(
     txn: &DatabaseTransaction,
@@ -121,7 +91,7 @@ pub(super) async fn invoice_settled(
     paid: bool,
     occurred: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> AppResult<Option<(i64, bool, bool)>> {
+) -> AppResult<Change> {
     let Some(sub) = billed_subscription(txn, invoice, now).await? else {
         tracing::warn!(invoice = ?str_of(invoice, "id"), "invoice for an unknown subscription acknowledged");
         return Ok(None);
@@ -129,20 +99,23 @@ pub(super) async fn invoice_settled(
     let user_id = sub.user_id;
     let before = access_of(&sub, now);
     let amount_key = if paid { "amount_paid" } else { "amount_due" };
-    record(
+    add_to_ledger(
         txn,
-        user_id,
-        Some("monthly".into()),
-        invoice.get(amount_key).and_then(Value::as_i64).unwrap_or(0),
-        str_of(invoice, "currency").unwrap_or("usd"),
-        if paid { "succeeded" } else { "failed" },
-        str_of(invoice, "id"),
-        invoice,
+        LedgerEntry {
+            user_id,
+            plan: Some("monthly".into()),
+            amount_minor: invoice.get(amount_key).and_then(Value::as_i64).unwrap_or(0),
+            currency: str_of(invoice, "currency").unwrap_or("usd"),
+            status: if paid { "succeeded" } else { "failed" },
+            gateway: "stripe",
+            gateway_id: str_of(invoice, "id"),
+            raw: invoice,
+        },
         now,
     )
     .await?;
     let period_end = invoice.pointer("/lines/data/0/period/end").and_then(ts);
-    if sub.gateway_state_at.is_some_and(|seen| seen > occurred) {
+    if sub.gateway_state_at.is_some_and(|seen| seen > occurred) || super::is_lifetime(&sub) {
         // A newer state (with its own period end) is already applied: the
         // payment is in the ledger, the state stays.
         return Ok(Some((user_id, before, before)));
@@ -170,7 +143,7 @@ pub(super) async fn charge_refunded(
     charge: &Value,
     occurred: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> AppResult<Option<(i64, bool, bool)>> {
+) -> AppResult<Change> {
     let refs: Vec<&str> = ["payment_intent", "invoice", "id"]
         .iter()
         .filter_map(|k| str_of(charge, k))
@@ -188,18 +161,21 @@ pub(super) async fn charge_refunded(
     let Some(user_id) = original.user_id else {
         return Ok(None);
     };
-    record(
+    add_to_ledger(
         txn,
-        user_id,
-        original.plan_at_purchase.clone(),
-        charge
-            .get("amount_refunded")
-            .and_then(Value::as_i64)
-            .unwrap_or(original.amount_minor),
-        str_of(charge, "currency").unwrap_or(&original.currency),
-        "refunded",
-        str_of(charge, "id"),
-        charge,
+        LedgerEntry {
+            user_id,
+            plan: original.plan_at_purchase.clone(),
+            amount_minor: charge
+                .get("amount_refunded")
+                .and_then(Value::as_i64)
+                .unwrap_or(original.amount_minor),
+            currency: str_of(charge, "currency").unwrap_or(&original.currency),
+            status: "refunded",
+            gateway: "stripe",
+            gateway_id: str_of(charge, "id"),
+            raw: charge,
+        },
         now,
     )
     .await?;
