@@ -26,10 +26,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tower::Layer as _;
-use tower_http::{
-    cors::{AllowOrigin, CorsLayer},
-    timeout::TimeoutLayer,
-};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -61,6 +58,8 @@ pub struct AppStateInner {
     pub http: reqwest::Client,
     pub oauth: accounts::oauth::JwksCache,
     pub paypal_token: crate::payments::paypal::TokenCache,
+    /// Statements run on `db` since start (tests assert query budgets).
+    pub queries: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {
@@ -76,7 +75,14 @@ impl AppState {
             );
         }
         let secret = config.resolve_secret().map_err(anyhow::Error::msg)?;
-        let db = crate::platform::db::connect(&config).await?;
+        let mut db = crate::platform::db::connect(&config).await?;
+        let queries = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        {
+            let counter = queries.clone();
+            db.set_metric_callback(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
         let rate_limiter = match &config.redis_url {
             Some(url) => {
                 RateLimiter::redis(url, &config.redis_prefix, config.rate_limit_disabled).await?
@@ -113,6 +119,7 @@ impl AppState {
             http,
             oauth: accounts::oauth::JwksCache::default(),
             paypal_token: Default::default(),
+            queries,
         })))
     }
 
@@ -127,6 +134,14 @@ impl AppState {
 }
 
 fn register_jobs(r: &mut Registry<AppState>) {
+    r.register(
+        crate::workouts::videos::PROBE_JOB,
+        crate::workouts::videos::run_probe,
+    );
+    r.register(
+        crate::workouts::videos::REMOVE_FILES_JOB,
+        crate::workouts::videos::run_remove_files,
+    );
     r.register(
         crate::payments::service::CANCEL_AT_GATEWAY_JOB,
         crate::payments::service::run_cancel_at_gateway,
@@ -186,7 +201,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             accounts::router()
                 .merge(notifications::router())
                 .merge(crate::dashboard::router())
-                .merge(crate::payments::router()),
+                .merge(crate::payments::router())
+                .merge(crate::workouts::router())
+                .merge(crate::favorites::router()),
         )
         .split_for_parts()
 }
@@ -225,15 +242,32 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(cfg.request_timeout_secs.max(1)),
-        ))
+        .layer(middleware::from_fn({
+            let limit = Duration::from_secs(cfg.request_timeout_secs.max(1));
+            move |req, next| request_timeout(limit, req, next)
+        }))
         .layer(cors_layer(&cfg))
         .layer(middleware::from_fn(move |req, next| {
             phttp::security_headers(production, req, next)
         }))
         .layer(middleware::from_fn(phttp::request_id_and_problems))
+}
+
+/// Requests running longer than the timeout get 503, except video uploads:
+/// a 2 GB upload takes as long as the client's connection needs.
+async fn request_timeout(limit: Duration, req: Request, next: middleware::Next) -> Response {
+    let upload = req.method() == Method::POST && {
+        let p = req.uri().path();
+        p.starts_with("/api/v1/workouts/workouts/")
+            && (p.ends_with("/videos/") || p.ends_with("/videos"))
+    };
+    if upload {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => AppError::unavailable("The request took too long.").into_response(),
+    }
 }
 
 fn cors_layer(cfg: &Config) -> CorsLayer {

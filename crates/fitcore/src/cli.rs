@@ -55,8 +55,13 @@ pub enum Command {
     },
     /// Validate the configuration and say what is wrong.
     Check,
-    /// Load the bundled data (idempotent).
-    Seed,
+    /// Load the bundled data: the standard workout categories (idempotent).
+    Seed {
+        /// Also add a demo catalogue of a dozen workouts with short
+        /// generated videos (needs ffmpeg for the videos).
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,11 +189,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::migrate_up(&state.db).await?;
             create_superuser(&state, &email, pw).await
         }
-        Command::Seed => {
+        Command::Seed { demo } => {
             let state = state(config).await?;
             crate::migrate_up(&state.db).await?;
+            let r = crate::workouts::demo::seed(&state, demo)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding failed: {e:?}"))?;
+            // Thumbnails and durations of the demo videos, now.
+            while crate::platform::jobs::run_due_jobs(&state).await? > 0 {}
             println!(
-                "seed: nothing to load yet in this release (foods and workouts come with their contexts)"
+                "seed: {} categories created, {} demo workouts, {} videos{}",
+                r.categories_created,
+                r.workouts_created,
+                r.videos_created,
+                if demo && !r.ffmpeg {
+                    " (ffmpeg not found: demo workouts have no videos)"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }

@@ -75,6 +75,8 @@ pub struct Config {
     pub openai_api_key: Option<String>,
     pub openai_base_url: Option<String>,
     pub openai_model: Option<String>,
+    /// Largest video upload accepted, in bytes (2 GiB by default).
+    pub video_max_bytes: u64,
     /// Workers `serve` runs in-process (0 leaves jobs to `fitcore worker`).
     pub worker_concurrency: usize,
 }
@@ -128,6 +130,7 @@ impl Default for Config {
             openai_base_url: None,
             openai_model: None,
             worker_concurrency: 2,
+            video_max_bytes: 2 * 1024 * 1024 * 1024,
         }
     }
 }

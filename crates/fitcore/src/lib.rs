@@ -12,10 +12,12 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod favorites;
 pub mod notifications;
 pub mod ops;
 pub mod payments;
 pub mod platform;
+pub mod workouts;
 
 use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};

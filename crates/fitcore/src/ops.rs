@@ -104,9 +104,11 @@ async fn media(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
-    if key
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    // Videos are served only through their access-checked stream endpoint.
+    if key.starts_with("videos/")
+        || key
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
     {
         return Err(AppError::not_found());
     }

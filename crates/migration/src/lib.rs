@@ -11,6 +11,7 @@ mod m20261126_000002_platform;
 mod m20261126_000003_payments;
 mod m20261126_000004_notifications;
 mod m20261126_000005_payment_events;
+mod m20261126_000006_workouts;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_payments::Migration),
             Box::new(m20261126_000004_notifications::Migration),
             Box::new(m20261126_000005_payment_events::Migration),
+            Box::new(m20261126_000006_workouts::Migration),
         ]
     }
 }

@@ -315,6 +315,8 @@ pub async fn export(state: &AppState, u: &user::Model) -> AppResult<serde_json::
             .collect();
     let subscription = crate::payments::subscription_response(&state.db, u.id, state.now()).await?;
     let transactions = crate::payments::service::transactions_of(&state.db, u.id).await?;
+    let workouts = crate::workouts::progress::export_of(&state.db, u.id).await?;
+    let favorites = crate::favorites::service::export_of(&state.db, u.id).await?;
     Ok(json!({
         "exported_at": state.now(),
         "user": user,
@@ -327,6 +329,8 @@ pub async fn export(state: &AppState, u: &user::Model) -> AppResult<serde_json::
         "subscription": subscription,
         "transactions": transactions,
         "notifications": notifications,
+        "workouts": workouts,
+        "favorites": favorites,
     }))
 }
 

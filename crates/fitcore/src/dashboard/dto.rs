@@ -29,9 +29,8 @@ pub struct Today {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkoutsSummary {
-    /// Up to three workouts started and not completed.
-    #[schema(value_type = Vec<Object>)]
-    pub in_progress: Vec<serde_json::Value>,
+    /// Up to three workouts started and not completed, most recent first.
+    pub in_progress: Vec<crate::workouts::dto::ProgressResponse>,
     pub completed_total: u64,
     pub streak_days: u32,
 }

@@ -21,10 +21,13 @@ pub async fn dashboard(
             active_minutes: None,
             weight_kg: profile.weight_kg,
         },
-        workouts: WorkoutsSummary {
-            in_progress: Vec::new(),
-            completed_total: 0,
-            streak_days: 0,
+        workouts: {
+            let stats = crate::workouts::stats_of(&state.db, user.id, now).await?;
+            WorkoutsSummary {
+                in_progress: crate::workouts::progress::in_progress(&state.db, user.id, 3).await?,
+                completed_total: u64::try_from(stats.completed_total).unwrap_or(0),
+                streak_days: u32::try_from(stats.streak_days).unwrap_or(0),
+            }
         },
         unread_notifications: notifications::unread_count(&state.db, user.id).await?,
         next_meals: Vec::new(),

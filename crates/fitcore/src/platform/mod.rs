@@ -6,6 +6,7 @@ pub mod db;
 pub mod entity;
 pub mod events;
 pub mod http;
+pub mod http_range;
 pub mod idempotency;
 pub mod jobs;
 pub mod mail;

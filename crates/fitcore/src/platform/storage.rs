@@ -15,6 +15,9 @@ pub struct S3Options {
 
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The directory behind a local store (None for S3).
+    local_dir: Option<std::path::PathBuf>,
+    public_url: String,
     /// Where clients fetch local files (`{public_url}/media/`); None for S3.
     local_base: Option<String>,
     s3: Option<object_store::aws::AmazonS3>,
@@ -40,6 +43,8 @@ impl Storage {
             let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
             return Ok(Self {
                 store: Arc::new(store),
+                local_dir: Some(std::path::PathBuf::from(dir)),
+                public_url: public_url.to_string(),
                 local_base: Some(format!("{public_url}/media")),
                 s3: None,
             });
@@ -63,6 +68,8 @@ impl Storage {
             let s3 = b.build()?;
             return Ok(Self {
                 store: Arc::new(s3.clone()),
+                local_dir: None,
+                public_url: public_url.to_string(),
                 local_base: None,
                 s3: Some(s3),
             });
@@ -93,6 +100,64 @@ impl Storage {
         }
     }
 
+    /// Where `/media/{key}` serves a public object (thumbnails) from either
+    /// store.
+    pub fn public_url(&self, key: &str) -> Option<String> {
+        Some(format!("{}/media/{key}", self.public_url))
+    }
+
+    /// The file behind `key` when storage is a local directory.
+    pub fn local_path(&self, key: &str) -> Option<std::path::PathBuf> {
+        let dir = self.local_dir.as_ref()?;
+        let path = ObjectPath::parse(key).ok()?;
+        let mut out = dir.clone();
+        for part in path.parts() {
+            out.push(part.as_ref());
+        }
+        Some(out)
+    }
+
+    /// A short-lived signed GET URL when storage is S3 (None for local).
+    pub async fn signed_url(
+        &self,
+        key: &str,
+        ttl: std::time::Duration,
+    ) -> anyhow::Result<Option<String>> {
+        let Some(s3) = &self.s3 else { return Ok(None) };
+        use object_store::signer::Signer;
+        let url = s3
+            .signed_url(http_method_get(), &ObjectPath::parse(key)?, ttl)
+            .await?;
+        Ok(Some(url.to_string()))
+    }
+
+    /// Starts a streamed upload: parts are sent as they fill, so memory
+    /// stays bounded whatever the object's size. Finish or abort it.
+    pub async fn start_upload(&self, key: &str) -> anyhow::Result<Upload> {
+        let upload = self.store.put_multipart(&ObjectPath::parse(key)?).await?;
+        Ok(Upload(object_store::WriteMultipart::new_with_chunk_size(
+            upload,
+            8 * 1024 * 1024,
+        )))
+    }
+
+    /// Copies an object into a local file (for ffprobe/ffmpeg), streaming.
+    pub async fn download_to(&self, key: &str, dest: &std::path::Path) -> anyhow::Result<()> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let mut stream = self
+            .store
+            .get(&ObjectPath::parse(key)?)
+            .await?
+            .into_stream();
+        let mut file = tokio::fs::File::create(dest).await?;
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk?).await?;
+        }
+        file.flush().await?;
+        Ok(())
+    }
+
     /// A URL a client can fetch the object from.
     pub async fn url(&self, key: &str) -> anyhow::Result<String> {
         if let Some(base) = &self.local_base {
@@ -115,4 +180,28 @@ impl Storage {
 
 fn http_method_get() -> reqwest::Method {
     reqwest::Method::GET
+}
+
+/// An upload in progress (see [`Storage::start_upload`]).
+pub struct Upload(object_store::WriteMultipart);
+
+impl Upload {
+    /// Queues bytes; waits while too many parts are in flight.
+    pub async fn write(&mut self, data: &[u8]) -> anyhow::Result<()> {
+        self.0.wait_for_capacity(2).await?;
+        self.0.write(data);
+        Ok(())
+    }
+
+    pub async fn finish(self) -> anyhow::Result<()> {
+        self.0.finish().await?;
+        Ok(())
+    }
+
+    /// Discards everything written: nothing is left behind.
+    pub async fn abort(self) {
+        if let Err(e) = self.0.abort().await {
+            tracing::warn!(error = %e, "aborting an upload failed");
+        }
+    }
 }

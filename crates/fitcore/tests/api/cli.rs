@@ -207,3 +207,67 @@ async fn a_superuser_signs_in_and_serve_stops_cleanly_on_sigterm() {
     );
     assert!(sb.data().join("data/fitcore.db").exists());
 }
+
+fn ffmpeg_installed() -> bool {
+    ["ffmpeg", "ffprobe"].iter().all(|t| {
+        Command::new(t)
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+#[test]
+fn seed_demo_builds_a_playable_catalogue_once() {
+    let sb = Sandbox::new();
+    let first = sb.fitcore(&["seed", "--demo"]).output().expect("seed");
+    let text = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        first.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        text.contains("8 categories created, 12 demo workouts"),
+        "{text}"
+    );
+    let videos = {
+        fn count(p: &Path) -> usize {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| {
+                            if e.path().is_dir() {
+                                count(&e.path())
+                            } else {
+                                1
+                            }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        (
+            count(&sb.data().join("data/media/videos")),
+            count(&sb.data().join("data/media/thumbnails")),
+        )
+    };
+    if ffmpeg_installed() {
+        assert!(text.contains("32 videos"), "{text}");
+        assert_eq!(videos, (32, 32), "every demo video stored with a thumbnail");
+    } else {
+        assert!(text.contains("ffmpeg not found"), "{text}");
+        assert_eq!(videos.0, 0);
+    }
+    let again = sb
+        .fitcore(&["seed", "--demo"])
+        .output()
+        .expect("seed again");
+    let text = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(
+        text.contains("0 categories created, 0 demo workouts"),
+        "idempotent: {text}"
+    );
+}

@@ -333,6 +333,34 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("SQL `{sql}` failed: {e}"));
     }
 
+    /// Statements the server has run so far.
+    pub fn query_count(&self) -> u64 {
+        self.state
+            .queries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Files stored under `media/{prefix}` (recursively).
+    pub fn stored_files(&self, prefix: &str) -> usize {
+        fn walk(p: &std::path::Path) -> usize {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| {
+                            let path = e.path();
+                            if path.is_dir() { walk(&path) } else { 1 }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.dir.join("media").join(prefix))
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     pub async fn make_staff(&self, user_id: i64) {
         self.sql(&format!(
             "UPDATE users SET is_staff = true WHERE id = {user_id}"

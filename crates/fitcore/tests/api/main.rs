@@ -20,3 +20,6 @@ mod platform;
 mod production;
 mod storage;
 mod users;
+mod workouts;
+mod workouts_progress;
+mod workouts_stream;

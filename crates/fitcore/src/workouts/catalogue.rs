@@ -1,0 +1,478 @@
+//! The catalogue: categories and workouts, read by anyone and edited by
+//! staff. A page of workouts costs the same queries whatever it holds:
+//! count, rows (with their category), and for a signed-in caller one query
+//! each for favorites and progress.
+
+use super::{
+    access::Viewer,
+    dto::*,
+    entity::{category, progress, video, workout},
+};
+use crate::{
+    accounts::dto::FitnessGoal,
+    app::AppState,
+    error::{AppError, AppResult, FieldErrors},
+    platform::pagination::{OrderTerm, PageParams, QueryMap, ordering},
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    prelude::Expr,
+    sea_query::{ExprTrait, Func},
+};
+use std::collections::{HashMap, HashSet};
+
+pub const FAVORITE_KIND: &str = "workout";
+
+fn category_relation() -> RelationDef {
+    workout::Entity::belongs_to(category::Entity)
+        .from(workout::Column::CategoryId)
+        .to(category::Column::Id)
+        .into()
+}
+
+/// A workout row with its category's name and slug, from one join.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct WorkoutRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub duration_minutes: i32,
+    pub difficulty: String,
+    pub category_id: i64,
+    pub goals: String,
+    pub is_premium: bool,
+    pub thumbnail_key: Option<String>,
+    pub video_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub category_name: String,
+    pub category_slug: String,
+}
+
+fn rows() -> sea_orm::Select<workout::Entity> {
+    workout::Entity::find()
+        .join(JoinType::InnerJoin, category_relation())
+        .column_as(category::Column::Name, "category_name")
+        .column_as(category::Column::Slug, "category_slug")
+}
+
+pub fn parse_ids(json: &str) -> Vec<i64> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+pub fn progress_summary(p: &progress::Model) -> ProgressSummary {
+    ProgressSummary {
+        id: p.id,
+        progress_percentage: p.progress_percentage,
+        completed_videos: parse_ids(&p.completed_videos),
+        started_at: p.started_at,
+        completed_at: p.completed_at,
+        times_completed: p.times_completed,
+    }
+}
+
+pub fn media_url(state: &AppState, key: Option<&str>) -> Option<String> {
+    let key = key?;
+    state.storage.public_url(key)
+}
+
+pub fn workout_response(
+    state: &AppState,
+    w: WorkoutRow,
+    viewer: Viewer,
+    favorite: bool,
+    progress: Option<&progress::Model>,
+) -> WorkoutResponse {
+    WorkoutResponse {
+        thumbnail_url: media_url(state, w.thumbnail_key.as_deref()),
+        goals: serde_json::from_str(&w.goals).unwrap_or_default(),
+        category: CategoryRef {
+            id: w.category_id,
+            name: w.category_name,
+            slug: w.category_slug,
+        },
+        id: w.id,
+        title: w.title,
+        description: w.description,
+        duration_minutes: w.duration_minutes,
+        difficulty: w.difficulty,
+        is_premium: w.is_premium,
+        video_count: w.video_count,
+        is_favorite: viewer.user_id().map(|_| favorite),
+        progress: progress.map(progress_summary),
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+    }
+}
+
+/// The caller's favorites and progress among `ids` (two queries).
+pub async fn caller_marks<C: ConnectionTrait>(
+    db: &C,
+    viewer: Viewer,
+    ids: &[i64],
+) -> AppResult<(HashSet<i64>, HashMap<i64, progress::Model>)> {
+    let Some(user_id) = viewer.user_id() else {
+        return Ok((HashSet::new(), HashMap::new()));
+    };
+    if ids.is_empty() {
+        return Ok((HashSet::new(), HashMap::new()));
+    }
+    let favorites =
+        crate::favorites::service::favorite_ids(db, user_id, FAVORITE_KIND, ids).await?;
+    let progress = progress::Entity::find()
+        .filter(progress::Column::UserId.eq(user_id))
+        .filter(progress::Column::WorkoutId.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.workout_id, p))
+        .collect();
+    Ok((favorites, progress))
+}
+
+/// Workouts by id, as the API shows them to `viewer`, in the order given.
+pub async fn workouts_by_ids(
+    state: &AppState,
+    viewer: Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<WorkoutResponse>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: HashMap<i64, WorkoutRow> = rows()
+        .filter(workout::Column::Id.is_in(ids.to_vec()))
+        .into_model::<WorkoutRow>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    let (favorites, progress) = caller_marks(&state.db, viewer, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.get(id).cloned())
+        .map(|w| {
+            let id = w.id;
+            workout_response(state, w, viewer, favorites.contains(&id), progress.get(&id))
+        })
+        .collect())
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `?category=&difficulty=&goal=&is_premium=&search=&ordering=` with page
+/// numbers; unknown values are 400.
+pub async fn list_workouts(
+    state: &AppState,
+    viewer: Viewer,
+    q: &QueryMap,
+    p: PageParams,
+) -> AppResult<(Vec<WorkoutResponse>, u64)> {
+    q.only(&[
+        "category",
+        "difficulty",
+        "goal",
+        "is_premium",
+        "search",
+        "ordering",
+        "page",
+        "page_size",
+    ])?;
+    let mut select = rows();
+    if let Some(c) = q.get("category").filter(|s| !s.is_empty()) {
+        let found = match c.parse::<i64>() {
+            Ok(id) => category::Entity::find_by_id(id).one(&state.db).await?,
+            Err(_) => {
+                category::Entity::find()
+                    .filter(category::Column::Slug.eq(c))
+                    .one(&state.db)
+                    .await?
+            }
+        };
+        let found = found.ok_or_else(|| FieldErrors::single("category", "No such category."))?;
+        select = select.filter(workout::Column::CategoryId.eq(found.id));
+    }
+    if let Some(d) = q.get("difficulty").filter(|s| !s.is_empty()) {
+        let d: Difficulty =
+            serde_json::from_value(serde_json::Value::String(d.into())).map_err(|_| {
+                FieldErrors::single("difficulty", "Use beginner, intermediate or advanced.")
+            })?;
+        select = select.filter(workout::Column::Difficulty.eq(d.as_str()));
+    }
+    if let Some(g) = q.get("goal").filter(|s| !s.is_empty()) {
+        let goal: FitnessGoal = serde_json::from_value(serde_json::Value::String(g.into()))
+            .map_err(|_| FieldErrors::single("goal", "Not a fitness goal."))?;
+        let quoted = serde_json::to_string(&goal).unwrap_or_default();
+        select = select.filter(workout::Column::Goals.like(format!("%{quoted}%")));
+    }
+    if let Some(b) = q.bool("is_premium")? {
+        select = select.filter(workout::Column::IsPremium.eq(b));
+    }
+    if let Some(s) = q.get("search").map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&s.to_lowercase()));
+        let like = |col: workout::Column| {
+            Expr::expr(Func::lower(Expr::col((workout::Entity, col))))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(like(workout::Column::Title))
+                .add(like(workout::Column::Description)),
+        );
+    }
+    let terms = ordering(q, &["title", "created_at", "duration_minutes"])?;
+    let count = select.clone().count(&state.db).await?;
+    let terms = if terms.is_empty() {
+        vec![OrderTerm {
+            field: "created_at",
+            descending: true,
+        }]
+    } else {
+        terms
+    };
+    for t in &terms {
+        let col = match t.field {
+            "title" => workout::Column::Title,
+            "duration_minutes" => workout::Column::DurationMinutes,
+            _ => workout::Column::CreatedAt,
+        };
+        select = if t.descending {
+            select.order_by_desc(col)
+        } else {
+            select.order_by_asc(col)
+        };
+    }
+    let descending = terms.first().is_some_and(|t| t.descending);
+    select = if descending {
+        select.order_by_desc(workout::Column::Id)
+    } else {
+        select.order_by_asc(workout::Column::Id)
+    };
+    let page: Vec<WorkoutRow> = select
+        .offset(p.offset())
+        .limit(p.page_size)
+        .into_model::<WorkoutRow>()
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = page.iter().map(|w| w.id).collect();
+    let (favorites, progress) = caller_marks(&state.db, viewer, &ids).await?;
+    let results = page
+        .into_iter()
+        .map(|w| {
+            let id = w.id;
+            workout_response(state, w, viewer, favorites.contains(&id), progress.get(&id))
+        })
+        .collect();
+    Ok((results, count))
+}
+
+pub async fn find_row<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<WorkoutRow> {
+    rows()
+        .filter(workout::Column::Id.eq(id))
+        .into_model::<WorkoutRow>()
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn videos_of<C: ConnectionTrait>(
+    db: &C,
+    workout_id: i64,
+) -> AppResult<Vec<video::Model>> {
+    Ok(video::Entity::find()
+        .filter(video::Column::WorkoutId.eq(workout_id))
+        .order_by_asc(video::Column::OrderIndex)
+        .order_by_asc(video::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn validate_title(errors: &mut FieldErrors, title: &str) {
+    let t = title.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        errors.add("title", "Enter a title of 1 to 200 characters.");
+    }
+}
+
+fn validate_duration(errors: &mut FieldErrors, minutes: i32) {
+    if !(1..=600).contains(&minutes) {
+        errors.add("duration_minutes", "Must be from 1 to 600 minutes.");
+    }
+}
+
+async fn check_category<C: ConnectionTrait>(
+    db: &C,
+    errors: &mut FieldErrors,
+    id: i64,
+) -> AppResult<()> {
+    if category::Entity::find_by_id(id).one(db).await?.is_none() {
+        errors.add("category_id", "No such category.");
+    }
+    Ok(())
+}
+
+fn goals_json(goals: &[FitnessGoal]) -> String {
+    let mut unique: Vec<FitnessGoal> = Vec::new();
+    for g in goals {
+        if !unique.contains(g) {
+            unique.push(*g);
+        }
+    }
+    serde_json::to_string(&unique).unwrap_or_else(|_| "[]".into())
+}
+
+pub async fn create_workout(
+    state: &AppState,
+    staff_id: Option<i64>,
+    req: WorkoutCreate,
+) -> AppResult<WorkoutRow> {
+    let mut errors = FieldErrors::new();
+    validate_title(&mut errors, &req.title);
+    validate_duration(&mut errors, req.duration_minutes);
+    if req.description.chars().count() > 10_000 {
+        errors.add("description", "At most 10,000 characters.");
+    }
+    check_category(&state.db, &mut errors, req.category_id).await?;
+    errors.into_result()?;
+    let now = state.now();
+    let saved = workout::ActiveModel {
+        title: Set(req.title.trim().to_string()),
+        description: Set(req.description),
+        duration_minutes: Set(req.duration_minutes),
+        difficulty: Set(req.difficulty.as_str().into()),
+        category_id: Set(req.category_id),
+        goals: Set(goals_json(&req.goals)),
+        is_premium: Set(req.is_premium),
+        thumbnail_key: Set(None),
+        video_count: Set(0),
+        created_by: Set(staff_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    find_row(&state.db, saved.id).await
+}
+
+pub async fn update_workout(
+    state: &AppState,
+    id: i64,
+    req: WorkoutUpdate,
+) -> AppResult<WorkoutRow> {
+    let existing = workout::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut errors = FieldErrors::new();
+    let mut am: workout::ActiveModel = existing.into();
+    if let Some(t) = &req.title {
+        validate_title(&mut errors, t);
+        am.title = Set(t.trim().to_string());
+    }
+    if let Some(d) = req.description {
+        if d.chars().count() > 10_000 {
+            errors.add("description", "At most 10,000 characters.");
+        }
+        am.description = Set(d);
+    }
+    if let Some(m) = req.duration_minutes {
+        validate_duration(&mut errors, m);
+        am.duration_minutes = Set(m);
+    }
+    if let Some(d) = req.difficulty {
+        am.difficulty = Set(d.as_str().into());
+    }
+    if let Some(c) = req.category_id {
+        check_category(&state.db, &mut errors, c).await?;
+        am.category_id = Set(c);
+    }
+    if let Some(g) = &req.goals {
+        am.goals = Set(goals_json(g));
+    }
+    if let Some(p) = req.is_premium {
+        am.is_premium = Set(p);
+    }
+    errors.into_result()?;
+    am.updated_at = Set(state.now());
+    am.update(&state.db).await?;
+    find_row(&state.db, id).await
+}
+
+/// A workout with its videos, each locked or carrying a stream URL for
+/// `viewer`.
+pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppResult<WorkoutDetail> {
+    let row = find_row(&state.db, id).await?;
+    let videos = videos_of(&state.db, id).await?;
+    let (favorites, progress) = caller_marks(&state.db, viewer, &[id]).await?;
+    let premium = row.is_premium;
+    let now = state.now();
+    let base = state.config.public_url();
+    let videos = videos
+        .into_iter()
+        .map(|v| {
+            let locked = !super::access::can_watch(v.is_free, premium, viewer);
+            let stream_url = (!locked).then(|| {
+                let token = super::access::stream_token(&state.secret, v.id, viewer, now);
+                format!(
+                    "{base}/api/v1/workouts/videos/{}/stream/?token={token}",
+                    v.id
+                )
+            });
+            VideoResponse {
+                thumbnail_url: media_url(state, v.thumbnail_key.as_deref()),
+                id: v.id,
+                title: v.title,
+                order_index: v.order_index,
+                duration_seconds: v.duration_seconds,
+                is_free: v.is_free,
+                locked,
+                stream_url,
+                content_type: v.content_type,
+                size_bytes: v.size_bytes,
+            }
+        })
+        .collect();
+    Ok(WorkoutDetail {
+        workout: workout_response(
+            state,
+            row,
+            viewer,
+            favorites.contains(&id),
+            progress.get(&id),
+        ),
+        videos,
+    })
+}
+
+/// Deletes a workout with its videos, progress and history; a job removes
+/// the files after the rows.
+pub async fn delete_workout(state: &AppState, id: i64) -> AppResult<()> {
+    use sea_orm::TransactionTrait;
+    let w = workout::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let videos = videos_of(&state.db, id).await?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let refs: Vec<&video::Model> = videos.iter().collect();
+    super::videos::queue_file_removal(&txn, now, &refs).await?;
+    crate::favorites::entity::favorite::Entity::delete_many()
+        .filter(crate::favorites::entity::favorite::Column::Kind.eq(FAVORITE_KIND))
+        .filter(crate::favorites::entity::favorite::Column::ObjectId.eq(id))
+        .exec(&txn)
+        .await?;
+    workout::Entity::delete_by_id(w.id).exec(&txn).await?;
+    txn.commit().await?;
+    state.wake_workers();
+    Ok(())
+}
