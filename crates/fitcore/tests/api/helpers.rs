@@ -357,6 +357,16 @@ impl TestApp {
         walk(&self.dir.join("media").join(prefix))
     }
 
+    /// The one file stored under `media/{dir}`.
+    pub fn media_file(&self, dir: &str) -> std::path::PathBuf {
+        let d = self.dir.join("media").join(dir);
+        let mut files: Vec<_> = std::fs::read_dir(&d)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert_eq!(files.len(), 1, "files in {}", d.display());
+        files.remove(0)
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
