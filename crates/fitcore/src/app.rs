@@ -203,6 +203,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(crate::dashboard::router())
                 .merge(crate::payments::router())
                 .merge(crate::workouts::router())
+                .merge(crate::nutrition::router())
                 .merge(crate::favorites::router()),
         )
         .split_for_parts()

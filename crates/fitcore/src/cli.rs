@@ -53,9 +53,14 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Import public foods from a CSV with the bundled table's columns
+    /// (ndb_no, name, category, energy_kcal, protein_g, carbohydrate_g,
+    /// fat_g, fiber_g, sugars_g, sodium_mg, ...); prints rejected rows and why.
+    ImportFoods { file: std::path::PathBuf },
     /// Validate the configuration and say what is wrong.
     Check,
-    /// Load the bundled data: the standard workout categories (idempotent).
+    /// Load the bundled data: the USDA foods and the standard workout
+    /// categories (idempotent).
     Seed {
         /// Also add a demo catalogue of a dozen workouts with short
         /// generated videos (needs ffmpeg for the videos).
@@ -192,6 +197,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { demo } => {
             let state = state(config).await?;
             crate::migrate_up(&state.db).await?;
+            let foods =
+                crate::nutrition::food_data::ensure_bundled(&state.db, state.clock.as_ref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("loading the bundled foods failed: {e}"))?;
+            println!("seed: {foods} bundled foods loaded");
             let r = crate::workouts::demo::seed(&state, demo)
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding failed: {e:?}"))?;
@@ -210,6 +220,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::ImportFoods { file } => {
+            let state = state(config).await?;
+            crate::migrate_up(&state.db).await?;
+            let data = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let r = crate::nutrition::food_data::import(&state.db, state.clock.as_ref(), data)
+                .await
+                .map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
+            println!(
+                "import-foods: {} inserted, {} updated, {} rejected",
+                r.inserted,
+                r.updated,
+                r.rejected.len()
+            );
+            for (line, why) in &r.rejected {
+                println!("  line {line}: {why}");
+            }
+            Ok(())
+        }
         Command::Worker { concurrency } => {
             let state = state(config).await?;
             let token = shutdown_signal();
@@ -226,6 +255,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !no_migrate {
                 crate::migrate_up(&state.db).await?;
             }
+            // The bundled food table, the first time (before listening, so
+            // the first search already finds it).
+            load_bundled_foods(&state).await;
             let listener = tokio::net::TcpListener::bind(&bind).await?;
             let addr = listener.local_addr()?;
             let token = shutdown_signal();
@@ -243,6 +275,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+async fn load_bundled_foods(state: &AppState) {
+    let started = std::time::Instant::now();
+    match crate::nutrition::food_data::ensure_bundled(&state.db, state.clock.as_ref()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            "loaded {n} bundled USDA SR28 foods in {} ms",
+            started.elapsed().as_millis()
+        ),
+        // Another instance starting at the same time loaded them.
+        Err(e) if crate::platform::db::is_unique_violation(&e) => {}
+        Err(e) => tracing::warn!(error = %e, "the bundled foods could not be loaded"),
     }
 }
 

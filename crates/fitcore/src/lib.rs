@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod favorites;
 pub mod notifications;
+pub mod nutrition;
 pub mod ops;
 pub mod payments;
 pub mod platform;

@@ -12,6 +12,7 @@ mod m20261126_000003_payments;
 mod m20261126_000004_notifications;
 mod m20261126_000005_payment_events;
 mod m20261126_000006_workouts;
+mod m20261126_000007_nutrition;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_notifications::Migration),
             Box::new(m20261126_000005_payment_events::Migration),
             Box::new(m20261126_000006_workouts::Migration),
+            Box::new(m20261126_000007_nutrition::Migration),
         ]
     }
 }

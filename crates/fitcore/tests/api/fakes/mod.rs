@@ -2,6 +2,7 @@
 //! formats: an SMTP server and an OAuth JWKS endpoint.
 
 pub mod oauth;
+pub mod openai;
 pub mod paypal;
 pub mod s3;
 pub mod smtp;

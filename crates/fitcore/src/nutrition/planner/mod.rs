@@ -1,0 +1,1 @@
+//! The local meal planner: foods and portions that meet the targets.
