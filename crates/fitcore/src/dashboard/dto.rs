@@ -10,9 +10,9 @@ pub struct DashboardResponse {
     pub today: Today,
     pub workouts: WorkoutsSummary,
     pub unread_notifications: u64,
-    /// Up to three upcoming scheduled meals.
-    #[schema(value_type = Vec<Object>)]
-    pub next_meals: Vec<serde_json::Value>,
+    /// Up to three scheduled meals from today on (the next seven days), in
+    /// date and meal-time order.
+    pub next_meals: Vec<crate::nutrition::today::NextMeal>,
 }
 
 /// Today in the user's time zone. Values a context does not know yet are null.

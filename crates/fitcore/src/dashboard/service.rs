@@ -8,15 +8,16 @@ pub async fn dashboard(
     let now = state.now();
     let profile = accounts::service::profile_of(&state.db, user.id).await?;
     let today = accounts::service::local_today(&profile.timezone, now);
+    let nutrition = crate::nutrition::today::today(&state.db, &profile, today).await?;
     Ok(DashboardResponse {
         user: accounts::service::user_response(state, user).await?,
         subscription: payments::subscription_response(&state.db, user.id, now).await?,
         today: Today {
             date: today,
-            // Filled by the nutrition and health contexts when they ship.
-            calories_target: None,
-            calories_logged: 0.0,
-            calories_planned: 0.0,
+            calories_target: nutrition.calories_target,
+            calories_logged: nutrition.calories_logged,
+            calories_planned: nutrition.calories_planned,
+            // Filled by the health context when it ships.
             steps: None,
             active_minutes: None,
             weight_kg: profile.weight_kg,
@@ -30,6 +31,6 @@ pub async fn dashboard(
             }
         },
         unread_notifications: notifications::unread_count(&state.db, user.id).await?,
-        next_meals: Vec::new(),
+        next_meals: nutrition.next_meals,
     })
 }
