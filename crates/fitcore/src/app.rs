@@ -135,6 +135,10 @@ impl AppState {
 
 fn register_jobs(r: &mut Registry<AppState>) {
     r.register(
+        crate::nutrition::generate::GENERATE_JOB,
+        crate::nutrition::generate::run,
+    );
+    r.register(
         crate::workouts::videos::PROBE_JOB,
         crate::workouts::videos::run_probe,
     );

@@ -75,6 +75,8 @@ pub struct Config {
     pub openai_api_key: Option<String>,
     pub openai_base_url: Option<String>,
     pub openai_model: Option<String>,
+    /// How long meal generation waits for the model before planning locally.
+    pub openai_timeout_secs: u64,
     /// Largest video upload accepted, in bytes (2 GiB by default).
     pub video_max_bytes: u64,
     /// Workers `serve` runs in-process (0 leaves jobs to `fitcore worker`).
@@ -129,6 +131,7 @@ impl Default for Config {
             openai_api_key: None,
             openai_base_url: None,
             openai_model: None,
+            openai_timeout_secs: 20,
             worker_concurrency: 2,
             video_max_bytes: 2 * 1024 * 1024 * 1024,
         }

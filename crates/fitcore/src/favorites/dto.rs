@@ -28,8 +28,7 @@ pub struct FavoriteRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FavoritesResponse {
     pub workouts: Vec<WorkoutResponse>,
-    /// Meals arrive with the nutrition context; empty until then.
-    pub meals: Vec<serde_json::Value>,
+    pub meals: Vec<crate::nutrition::dto::MealResponse>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

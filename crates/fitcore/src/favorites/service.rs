@@ -31,15 +31,24 @@ pub async fn favorite_ids<C: ConnectionTrait>(
         .collect())
 }
 
-async fn exists(state: &AppState, kind: FavoriteKind, id: i64) -> AppResult<bool> {
+async fn exists(
+    state: &AppState,
+    viewer_id: Option<i64>,
+    kind: FavoriteKind,
+    id: i64,
+) -> AppResult<bool> {
     Ok(match kind {
         // Every workout is visible in the catalogue (locked videos aside).
         FavoriteKind::Workout => workout::Entity::find_by_id(id)
             .one(&state.db)
             .await?
             .is_some(),
-        // No meals exist until the nutrition context ships.
-        FavoriteKind::Meal => false,
+        FavoriteKind::Meal => match viewer_id {
+            Some(uid) => crate::nutrition::meals::visible(&state.db, uid, id)
+                .await
+                .is_ok(),
+            None => false,
+        },
     })
 }
 
@@ -51,7 +60,7 @@ pub async fn add(
     kind: FavoriteKind,
     id: i64,
 ) -> AppResult<(FavoriteCreated, bool)> {
-    if !exists(state, kind, id).await? {
+    if !exists(state, Some(user_id), kind, id).await? {
         return Err(AppError::not_found());
     }
     let find = || {
@@ -111,19 +120,41 @@ pub async fn list(state: &AppState, viewer: Viewer) -> AppResult<FavoritesRespon
     let Some(user_id) = viewer.user_id() else {
         return Err(AppError::not_authenticated());
     };
-    let ids: Vec<i64> = favorite::Entity::find()
+    let rows = favorite::Entity::find()
         .filter(favorite::Column::UserId.eq(user_id))
-        .filter(favorite::Column::Kind.eq(FavoriteKind::Workout.as_str()))
         .order_by_desc(favorite::Column::CreatedAt)
         .order_by_desc(favorite::Column::Id)
         .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|f| f.object_id)
-        .collect();
+        .await?;
+    let ids_of = |kind: FavoriteKind| -> Vec<i64> {
+        rows.iter()
+            .filter(|f| f.kind == kind.as_str())
+            .map(|f| f.object_id)
+            .collect()
+    };
+    let workout_ids = ids_of(FavoriteKind::Workout);
+    let meal_ids = ids_of(FavoriteKind::Meal);
+    // Meals the user can no longer see (a template withdrawn) drop out.
+    let meals: Vec<crate::nutrition::entity::meal::Model> = if meal_ids.is_empty() {
+        Vec::new()
+    } else {
+        crate::nutrition::entity::meal::Entity::find()
+            .filter(crate::nutrition::entity::meal::Column::Id.is_in(meal_ids.clone()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|m| m.is_public || m.owner_id == Some(user_id))
+            .collect()
+    };
+    let mut by_id: std::collections::HashMap<i64, crate::nutrition::dto::MealResponse> =
+        crate::nutrition::meals::responses(&state.db, meals)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
     Ok(FavoritesResponse {
-        workouts: crate::workouts::catalogue::workouts_by_ids(state, viewer, &ids).await?,
-        meals: Vec::new(),
+        workouts: crate::workouts::catalogue::workouts_by_ids(state, viewer, &workout_ids).await?,
+        meals: meal_ids.iter().filter_map(|id| by_id.remove(id)).collect(),
     })
 }
 

@@ -14,9 +14,7 @@ use crate::{
     platform::pagination::{CursorParams, QueryMap, fetch_newest_first},
 };
 use chrono::{Duration, NaiveDate};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;

@@ -243,7 +243,7 @@ pub async fn import(
     };
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line() + 1;
+        let line = reader.position().line();
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,

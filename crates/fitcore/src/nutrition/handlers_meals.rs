@@ -4,13 +4,14 @@
 use super::{
     diary::{self, LogCreate, LogEntry, LogUpdate, Summary},
     dto::*,
+    generate::{self, GenerateAccepted, GenerateRequest, GenerateStatus},
     meals, plans, targets,
 };
 use crate::{
     accounts::service as accounts,
     app::AppState,
     error::{AppResult, ErrorBody},
-    extract::{AppJson, AuthUser, Query, RequestUrl},
+    extract::{AppJson, AuthUser, Query, RequestUrl, SubscribedUser},
     platform::pagination::{CursorKey, CursorPage, CursorParams, Page, PageParams},
 };
 use axum::{
@@ -307,4 +308,36 @@ pub async fn log_summary(
     Query(q): Query,
 ) -> AppResult<AppJson<Summary>> {
     Ok(AppJson(diary::summary(&state, &user, &q).await?))
+}
+
+/// Starts generating a meal plan (subscribers): 202 with the job to poll.
+/// The plan meets the day's calorie target within 5 % and each macro within
+/// 10 %, respects the diet, allergies and exclusions, and ends in a
+/// `meal_plan_update` notification. A profile without weight, height or
+/// birth date is 400 naming them. `Idempotency-Key` is honoured.
+#[utoipa::path(post, path = "/nutrition/generate/", tag = "nutrition", request_body = GenerateRequest,
+    responses((status = 202, body = GenerateAccepted), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`subscription_required`")),
+    security(("bearer" = [])))]
+pub async fn generate_plan(
+    State(state): State<AppState>,
+    SubscribedUser(user): SubscribedUser,
+    AppJson(req): AppJson<GenerateRequest>,
+) -> AppResult<(StatusCode, AppJson<GenerateAccepted>)> {
+    Ok((
+        StatusCode::ACCEPTED,
+        AppJson(generate::accept(&state, &user, req).await?),
+    ))
+}
+
+/// Where a generation stands; `plan_id` once it succeeded, `error` in words
+/// when it failed (for example a diet that leaves too few foods).
+#[utoipa::path(get, path = "/nutrition/generate/{job_id}/", tag = "nutrition", params(("job_id" = i64, Path)),
+    responses((status = 200, body = GenerateStatus), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn generation_status(
+    State(state): State<AppState>,
+    SubscribedUser(user): SubscribedUser,
+    Path(job_id): Path<i64>,
+) -> AppResult<AppJson<GenerateStatus>> {
+    Ok(AppJson(generate::status(&state, &user, job_id).await?))
 }

@@ -6,20 +6,50 @@ pub mod dto;
 pub mod entity;
 pub mod food_data;
 pub mod foods;
+pub mod generate;
 mod handlers;
 mod handlers_meals;
-pub mod meals;
-pub mod plans;
 pub mod llm;
+pub mod meals;
 pub mod planner;
+pub mod plans;
 pub mod search;
 pub mod targets;
 pub mod text;
 pub mod today;
 
-/// The planner's diet flags and meal slots of a food, as stored bit sets.
-pub fn classify(_category: &str, _name: &str) -> (i32, i32) {
-    (0, 0)
+/// The planner's diet flags and meal slots of a food, as stored bit sets
+/// (diet: vegan 1, vegetarian 2, pescatarian 4, gluten-free 8, dairy-free
+/// 16, keto 32, paleo 64, halal 128, kosher 256; slots: breakfast 1, lunch
+/// 2, dinner 4, snack 8). They describe the food to staff tools and SQL;
+/// the planner derives its own from name and category at planning time.
+pub fn classify(category: &str, name: &str) -> (i32, i32) {
+    let f = planner::diet_flags(category, name);
+    let diet = [
+        f.vegan,
+        f.vegetarian,
+        f.pescatarian,
+        f.gluten_free,
+        f.dairy_free,
+        f.keto,
+        f.paleo,
+        f.halal,
+        f.kosher,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0, |acc, (i, on)| if *on { acc | (1 << i) } else { acc });
+    let slots = planner::meal_slots(category, name)
+        .iter()
+        .fold(0, |acc, s| {
+            acc | match s {
+                planner::MealSlot::Breakfast => 1,
+                planner::MealSlot::Lunch => 2,
+                planner::MealSlot::Dinner => 4,
+                planner::MealSlot::Snack => 8,
+            }
+        });
+    (diet, slots)
 }
 
 use crate::app::AppState;
@@ -47,4 +77,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(m::list_log, m::create_log))
         .routes(routes!(m::log_summary))
         .routes(routes!(m::update_log, m::delete_log))
+        .routes(routes!(m::generate_plan))
+        .routes(routes!(m::generation_status))
 }

@@ -1,9 +1,7 @@
 //! The nutrition part of the dashboard: today's target, what was logged
 //! and planned, and the next scheduled meals.
 
-use super::{
-    diary, dto::MealTime, entity::meal_plan, entity::scheduled_meal, meals, targets,
-};
+use super::{diary, dto::MealTime, entity::meal_plan, entity::scheduled_meal, meals, targets};
 use crate::{accounts::entity::profile, error::AppResult};
 use chrono::{Duration, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -60,8 +58,13 @@ pub async fn today<C: ConnectionTrait>(
         .filter_map(|s| {
             let pl = plans.iter().find(|pl| pl.id == s.plan_id)?;
             let date = super::plans::date_of(pl, s.day_of_plan);
-            (date >= today && date <= today + Duration::days(HORIZON_DAYS))
-                .then_some((date, s.plan_id, s.day_of_plan, s.position, s.meal_id))
+            (date >= today && date <= today + Duration::days(HORIZON_DAYS)).then_some((
+                date,
+                s.plan_id,
+                s.day_of_plan,
+                s.position,
+                s.meal_id,
+            ))
         })
         .collect();
     let mut meal_ids: Vec<i64> = upcoming.iter().map(|u| u.4).collect();
@@ -76,7 +79,11 @@ pub async fn today<C: ConnectionTrait>(
             .await?
     };
     let by_id: std::collections::HashMap<i64, super::dto::MealResponse> =
-        meals::responses(db, rows).await?.into_iter().map(|m| (m.id, m)).collect();
+        meals::responses(db, rows)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
     let planned: f64 = upcoming
         .iter()
         .filter(|u| u.0 == today)

@@ -155,6 +155,19 @@ pub async fn claim(
     job::Entity::find_by_id(id).one(db).await
 }
 
+/// A failure that retrying cannot fix (bad input, an impossible request):
+/// the job fails at once with this message, which users may read.
+#[derive(Debug)]
+pub struct PermanentFailure(pub String);
+
+impl std::fmt::Display for PermanentFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PermanentFailure {}
+
 /// Records how a claimed job ended.
 async fn finish(
     db: &DatabaseConnection,
@@ -177,7 +190,7 @@ async fn finish(
         }
         Err(e) => {
             am.last_error = Set(Some(format!("{e:#}")));
-            if attempts >= max {
+            if attempts >= max || e.downcast_ref::<PermanentFailure>().is_some() {
                 am.status = Set(STATUS_FAILED.into());
                 am.finished_at = Set(Some(now));
             } else {

@@ -184,6 +184,17 @@ async fn a_superuser_signs_in_and_serve_stops_cleanly_on_sigterm() {
     let body: serde_json::Value = login.json().await.expect("json");
     assert_eq!(body["user"]["is_staff"], true);
 
+    // The bundled foods were loaded before the server listened.
+    let foods: serde_json::Value = client
+        .get(format!("{base}/api/v1/nutrition/foods/?search=butter"))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert!(foods["count"].as_u64().is_some_and(|n| n > 10), "{foods}");
+
     let kill = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
@@ -270,4 +281,30 @@ fn seed_demo_builds_a_playable_catalogue_once() {
         text.contains("0 categories created, 0 demo workouts"),
         "idempotent: {text}"
     );
+}
+
+#[test]
+fn import_foods_adds_updates_and_reports_rejected_rows() {
+    let sb = Sandbox::new();
+    let file = sb.data().join("foods.csv");
+    std::fs::write(
+        &file,
+        "ndb_no,name,category,energy_kcal,protein_g,carbohydrate_g,fat_g,fiber_g,sugars_g,sodium_mg\n\
+         90001,House granola,Breakfast Cereals,450,10,60,18,7,,20\n\
+         90002,Broken bar,Snacks,-5,1,1,1,,,\n\
+         90003,Impossible oil,Fats and Oils,1500,0,0,100,,,\n\
+         90004,,Snacks,100,1,1,1,,,\n",
+    )
+    .expect("write csv");
+    let path = file.to_string_lossy().to_string();
+    let out = sb.fitcore(&["import-foods", &path]).output().expect("import");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("1 inserted, 0 updated, 3 rejected"), "{text}");
+    assert!(text.contains("line 3: energy_kcal -5 is negative"), "{text}");
+    assert!(text.contains("line 4:") && text.contains("902"), "{text}");
+    assert!(text.contains("line 5: name is missing"), "{text}");
+    let again = sb.fitcore(&["import-foods", &path]).output().expect("import again");
+    let text = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(text.contains("0 inserted, 1 updated, 3 rejected"), "{text}");
 }

@@ -15,6 +15,7 @@ mod conventions;
 mod llm;
 mod notifications;
 mod nutrition_foods;
+mod nutrition_generate;
 mod nutrition_meals;
 mod payments;
 mod paypal;

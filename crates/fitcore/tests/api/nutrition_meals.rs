@@ -660,3 +660,61 @@ async fn the_dashboard_shows_todays_target_logged_planned_and_next_meals() {
         "date, then meal time"
     );
 }
+
+#[tokio::test]
+async fn favorite_meals_are_listed_with_their_totals_and_others_private_meals_are_404() {
+    let app = TestApp::spawn().await;
+    let u = app.register("fav-meal@example.com", PASSWORD).await;
+    let other = app.register("fav-meal-other@example.com", PASSWORD).await;
+    let f = food(&app, &u, "Kiwi", 60.0).await;
+    let m = meal(
+        &app,
+        &u,
+        "Kiwi bowl",
+        json!([{"food_id": f["id"], "number_of_servings": 2}]),
+    )
+    .await;
+    json_body(
+        app.post(
+            "users/favorites/",
+            json!({"kind": "meal", "id": m["id"]}),
+            Some(&u.access),
+        )
+        .await,
+        201,
+    )
+    .await;
+    json_body(
+        app.post(
+            "users/favorites/",
+            json!({"kind": "meal", "id": m["id"]}),
+            Some(&u.access),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let favs = json_body(app.get("users/favorites/", Some(&u.access)).await, 200).await;
+    assert_eq!(favs["meals"][0]["name"], "Kiwi bowl");
+    assert_eq!(favs["meals"][0]["totals"]["calories"], 120.0);
+    problem(
+        app.post(
+            "users/favorites/",
+            json!({"kind": "meal", "id": m["id"]}),
+            Some(&other.access),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    no_content(
+        app.delete(
+            &format!("users/favorites/meal/{}/", m["id"]),
+            None,
+            Some(&u.access),
+        )
+        .await,
+    )
+    .await;
+}

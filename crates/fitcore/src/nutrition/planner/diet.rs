@@ -12,6 +12,7 @@
 //! slaughtered and certified accordingly is a sourcing question the data
 //! cannot answer; the app's copy should say so.
 
+use super::words::Words;
 use crate::accounts::dto::DietaryPreference;
 
 /// Diet facts about a food, derived from its USDA category and name.
@@ -93,194 +94,82 @@ impl Cat {
     }
 
     fn is_meat(self) -> bool {
-        matches!(self, Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry | Cat::Sausages)
+        matches!(
+            self,
+            Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry | Cat::Sausages
+        )
     }
 
     /// Mixed dishes whose recipe varies: no diet flag is ever claimed.
-    fn is_composite(self) -> bool {
+    pub(super) fn is_composite(self) -> bool {
         matches!(
             self,
-            Cat::FastFoods | Cat::Restaurant | Cat::Meals | Cat::Soups | Cat::Baby | Cat::Native | Cat::Other
+            Cat::FastFoods
+                | Cat::Restaurant
+                | Cat::Meals
+                | Cat::Soups
+                | Cat::Baby
+                | Cat::Native
+                | Cat::Other
         )
     }
 }
 
-/// Phrases rewritten before matching so that keywords do not misfire
-/// ("eggplant" is not egg, "peanut butter" is not dairy, "buckwheat" is
-/// not wheat is handled by word boundaries).
-const REWRITES: &[(&str, &str)] = &[
-    ("eggplant", "aubergine"),
-    ("honeydew", "dewmelon"),
-    ("butterhead", "bibb"),
-    ("butternut", "butnut"),
-    ("butterbur", "coltsfoot"),
-    ("butter beans", "lima beans"),
-    ("butterfish", "stromateid"),
-    ("peanut butter", "peanut spread"),
-    ("almond butter", "almond spread"),
-    ("cashew butter", "cashew spread"),
-    ("sesame butter", "sesame spread"),
-    ("seed butter", "seed spread"),
-    ("nut butter", "nut spread"),
-    ("apple butter", "apple spread"),
-    ("cocoa butter", "cocoa fat"),
-    ("nutmeg butter", "nutmeg fat"),
-    ("shea butter", "shea fat"),
-    ("coconut milk", "coconut drink"),
-    ("coconut cream", "coconut paste"),
-    ("almond milk", "almond drink"),
-    ("rice milk", "rice drink"),
-    ("oat milk", "oat drink"),
-    ("soy milk", "soymilk"),
-    ("milkfish", "bangus"),
-    ("cream of tartar", "tartar"),
-    ("cream of wheat", "farina"),
-    ("cream of rice", "rice porridge"),
-    ("soy yogurt", "soygurt"),
-    ("tofu yogurt", "tofugurt"),
-    ("bean curd", "tofu"),
-    ("meatless", "plantbased"),
-    ("gluten-free", "glutenfree"),
-    ("gluten free", "glutenfree"),
-    ("hamburger", "beef burger"),
-    ("cornish", "kornish"),
-    ("corned beef", "brined beef"),
-    ("vegetable broth", "vegetable stock"),
-    ("hot dog", "frankfurter"),
-    ("dulce de leche", "leche"),
-    // Gluten-free starches that would otherwise read as "noodles"/"flour".
-    ("rice noodles", "ricenoodles"),
-    ("rice flour", "riceflour"),
-    ("corn flour", "cornflour"),
-    ("potato flour", "potatoflour"),
-];
+const MEAT_WORDS: &str = "beef, pork, ham, bacon, chicken, turkey, duck, goose, lamb, mutton, veal, venison, \
+    sausage*, salami, pepperoni, bologna, frankfurter*, meat*, gelatin*, lard, suet, \
+    tallow, animal fat, broth, bouillon, gravy, pate, liver*, giblet*, rabbit, bison, elk, \
+    quail, pheasant, ostrich, emu, frog, turtle, snail*, escargot, chorizo, kielbasa, \
+    bratwurst, pastrami, prosciutto, jerky, pancetta, schmaltz, crackling*, marrow, \
+    collagen, carmine, cochineal, marshmallow*, gummy, gummi, jell, poultry, drippings, \
+    mincemeat, headcheese, scrapple, liverwurst, braunschweiger, kornish, squab, dove, \
+    grouse, moose, caribou, seal, walrus, whale, beefalo, deer, boar, bear, squirrel, \
+    frank*, wiener*, tripe, menudo, chili with, con carne, oxtail";
 
-/// A food name, lower-cased, rewritten and split into words.
-pub(super) struct Words {
-    toks: Vec<String>,
-}
+pub(super) const FISH_WORDS: &str = "fish*, anchov*, tuna, salmon, cod, sardine*, herring, mackerel, trout, tilapia, \
+    halibut, haddock, pollock, catfish, swordfish, snapper, roe, caviar, surimi, \
+    worcestershire, caesar, bonito, dashi, bangus, stromateid, whitefish, sturgeon, eel";
 
-impl Words {
-    pub(super) fn new(name: &str) -> Words {
-        let mut s = name.to_lowercase();
-        for (from, to) in REWRITES {
-            if s.contains(from) {
-                s = s.replace(from, to);
-            }
-        }
-        let toks = s
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-        Words { toks }
-    }
+pub(super) const SHELLFISH_WORDS: &str = "shrimp, prawn*, crab*, lobster*, crayfish, crawfish, langoust*, krill, clam*, mussel*, \
+    oyster*, scallop*, squid, calamari, octopus, snail*, escargot, abalone, conch, whelk*, \
+    cuttlefish, cockle*, crustacean*, mollus*, shellfish, seafood, paella, jambalaya, \
+    gumbo, bouillabaisse, chowder";
 
-    pub(super) fn first(&self) -> &str {
-        self.toks.first().map_or("", String::as_str)
-    }
+const DAIRY_WORDS: &str = "milk*, cheese*, butter*, cream*, yogurt*, yoghurt*, whey, casein*, caseinate*, lactose, \
+    lactalbumin, ghee, kefir, custard*, pudding*, queso, ricotta, mozzarella, parmesan, \
+    cheddar, paneer, alfredo, gratin, nougat, caramel*, fudge, chocolate*, eggnog, latte, \
+    cappuccino, shake*, leche, curd*, scalloped, cheez*, velveeta, bechamel, tzatziki, \
+    lassi, margarine*, whipped topping";
 
-    /// `kw` is one or more space-separated words. A word ending in `*`
-    /// matches any word it starts; other words match exactly or with a
-    /// plural "s"/"es".
-    pub(super) fn has(&self, kw: &str) -> bool {
-        let parts: Vec<&str> = kw.split(' ').collect();
-        if parts.is_empty() || parts.len() > self.toks.len() {
-            return false;
-        }
-        (0..=self.toks.len() - parts.len())
-            .any(|i| parts.iter().enumerate().all(|(j, p)| word_matches(&self.toks[i + j], p)))
-    }
+pub(super) const EGG_WORDS: &str = "egg, eggnog, eggo, mayonnaise, mayo, meringue*, albumen, albumin, french toast, \
+    pancake*, waffle*, custard*, quiche, souffle, hollandaise, aioli, brioche, challah, \
+    popover*";
 
-    pub(super) fn any(&self, kws: &[&str]) -> bool {
-        kws.iter().any(|k| self.has(k))
-    }
-
-    /// True when the name starts with these words (same matching rules).
-    pub(super) fn starts(&self, kw: &str) -> bool {
-        let parts: Vec<&str> = kw.split(' ').collect();
-        parts.len() <= self.toks.len() && parts.iter().enumerate().all(|(j, p)| word_matches(&self.toks[j], p))
-    }
-}
-
-fn word_matches(tok: &str, pat: &str) -> bool {
-    if let Some(stem) = pat.strip_suffix('*') {
-        return tok.starts_with(stem);
-    }
-    tok == pat
-        || tok.strip_suffix('s').is_some_and(|t| t == pat)
-        || tok.strip_suffix("es").is_some_and(|t| t == pat)
-}
-
-const MEAT_WORDS: &[&str] = &[
-    "beef", "pork", "ham", "bacon", "chicken", "turkey", "duck", "goose", "lamb", "mutton", "veal", "venison",
-    "sausage*", "salami", "pepperoni", "bologna", "frankfurter*", "meat*", "gelatin*", "lard", "suet", "tallow",
-    "animal fat", "broth", "bouillon", "gravy", "pate", "liver*", "giblet*", "rabbit", "bison", "elk", "quail",
-    "pheasant", "ostrich", "emu", "frog", "turtle", "snail*", "escargot", "chorizo", "kielbasa", "bratwurst",
-    "pastrami", "prosciutto", "jerky", "pancetta", "schmaltz", "crackling*", "marrow", "collagen", "carmine",
-    "cochineal", "marshmallow*", "gummy", "gummi", "jell", "poultry", "drippings", "mincemeat", "headcheese",
-    "scrapple", "liverwurst", "braunschweiger", "kornish", "squab", "dove", "grouse", "moose", "caribou", "seal",
-    "walrus", "whale", "beefalo", "deer", "boar", "bear", "squirrel",
-];
-
-const FISH_WORDS: &[&str] = &[
-    "fish*", "anchov*", "tuna", "salmon", "cod", "sardine*", "herring", "mackerel", "trout", "tilapia", "halibut",
-    "haddock", "pollock", "catfish", "swordfish", "snapper", "roe", "caviar", "surimi", "worcestershire", "caesar",
-    "bonito", "dashi", "bangus", "stromateid", "whitefish", "sturgeon", "eel",
-];
-
-const SHELLFISH_WORDS: &[&str] = &[
-    "shrimp", "prawn*", "crab*", "lobster*", "crayfish", "crawfish", "langoust*", "krill", "clam*", "mussel*",
-    "oyster*", "scallop*", "squid", "calamari", "octopus", "snail*", "escargot", "abalone", "conch", "whelk*",
-    "cuttlefish", "cockle*", "crustacean*", "mollus*", "shellfish", "seafood", "paella", "jambalaya", "gumbo",
-    "bouillabaisse", "chowder",
-];
-
-const DAIRY_WORDS: &[&str] = &[
-    "milk*", "cheese*", "butter*", "cream*", "yogurt*", "yoghurt*", "whey", "casein*", "caseinate*", "lactose",
-    "lactalbumin", "ghee", "kefir", "custard*", "pudding*", "queso", "ricotta", "mozzarella", "parmesan",
-    "cheddar", "paneer", "alfredo", "gratin", "nougat", "caramel*", "fudge", "chocolate*", "eggnog", "latte",
-    "cappuccino", "shake*", "leche", "curd*", "scalloped", "cheez*", "velveeta", "bechamel", "tzatziki", "lassi",
-    "margarine*", "whipped topping",
-];
-
-const EGG_WORDS: &[&str] = &[
-    "egg", "eggnog", "eggo", "mayonnaise", "mayo", "meringue*", "albumen", "albumin", "french toast", "pancake*",
-    "waffle*", "custard*", "quiche", "souffle", "hollandaise", "aioli", "brioche", "challah", "popover*",
-];
-
-const HONEY_WORDS: &[&str] = &["honey*", "beeswax", "royal jelly", "bee pollen"];
+const HONEY_WORDS: &str = "honey*, beeswax, royal jelly, bee pollen";
 
 /// Batters and breadings usually hold egg or milk; vitamin D3 and shellac
 /// are animal-derived.
-const NOT_VEGAN_EXTRA: &[&str] = &["breaded", "batter*", "d3", "lanolin", "shellac", "bone char"];
+const NOT_VEGAN_EXTRA: &str = "breaded, batter*, d3, lanolin, shellac, bone char";
 
-const ALCOHOL_WORDS: &[&str] = &[
-    "alcohol*", "wine*", "beer*", "ale", "lager", "rum", "vodka", "whiskey", "whisky", "gin", "brandy", "liqueur*",
-    "sherry", "sake", "mirin", "marsala", "kahlua", "bourbon", "daiquiri", "margarita", "martini", "pina colada",
-    "extract", "hard cider", "proof", "malt beverage",
-];
+const ALCOHOL_WORDS: &str = "alcohol*, wine*, beer*, ale, lager, rum, vodka, whiskey, whisky, gin, brandy, liqueur*, \
+    sherry, sake, mirin, marsala, kahlua, bourbon, daiquiri, margarita, martini, \
+    pina colada, extract, hard cider, proof, malt beverage";
 
-const PORK_WORDS: &[&str] = &[
-    "pork", "ham", "bacon", "lard", "pepperoni", "salami", "prosciutto", "pancetta", "chorizo", "frankfurter*",
-    "bologna", "sausage*", "kielbasa", "bratwurst", "crackling*", "chitterling*", "gelatin*", "marshmallow*",
-    "gummy", "gummi", "jell", "boar", "scrapple", "headcheese", "blood",
-];
+const PORK_WORDS: &str = "pork, ham, bacon, lard, pepperoni, salami, prosciutto, pancetta, chorizo, frankfurter*, \
+    bologna, sausage*, kielbasa, bratwurst, crackling*, chitterling*, gelatin*, \
+    marshmallow*, gummy, gummi, jell, boar, scrapple, headcheese, blood, frank*, wiener*";
 
 /// Grains and products that contain gluten. Gluten-free grains (rice,
 /// corn, buckwheat, quinoa, ...) never match: "buckwheat" is one word.
-const GLUTEN_WORDS: &[&str] = &[
-    "wheat*", "barley", "rye", "malt*", "bread*", "batter*", "flour*", "pasta", "spaghetti", "macaroni",
-    "noodle*", "couscous", "semolina", "durum", "farina", "bulgur", "seitan", "gluten*", "spelt", "kamut",
-    "khorasan", "einkorn", "emmer", "triticale", "cracker*", "biscuit*", "cookie*", "cake*", "pie", "pastry",
-    "croissant*", "muffin*", "bagel*", "pretzel*", "pancake*", "waffle*", "tortilla*", "pizza", "crouton*",
-    "stuffing", "dumpling*", "wonton*", "soy sauce", "shoyu", "teriyaki", "hydrolyzed", "graham", "oat*",
-    "bran", "beer*", "ale", "lager", "crumb*", "coating", "roux", "gravy", "licorice", "miso", "matzo*", "panko",
-    "orzo", "ramen", "udon", "soba", "gnocchi", "empanada*", "burrito*", "sandwich*", "burger*", "brewer*",
-    "meatball*", "meatloaf", "granola", "muesli", "cone*", "seasoning", "bouillon", "imitation", "roll",
-    "breakfast bar*", "morningstar", "worthington", "loma", "gardenburger", "plantbased",
-    "vegetarian", "veggie", "extender", "sausage*", "frankfurter*", "bologna", "luncheon", "loaf",
-];
+pub(super) const GLUTEN_WORDS: &str = "wheat*, barley, rye, malt*, bread*, batter*, flour*, pasta, spaghetti, macaroni, \
+    noodle*, couscous, semolina, durum, farina, bulgur, seitan, gluten*, spelt, kamut, \
+    khorasan, einkorn, emmer, triticale, cracker*, biscuit*, cookie*, cake*, pie, pastry, \
+    croissant*, muffin*, bagel*, pretzel*, pancake*, waffle*, tortilla*, pizza, crouton*, \
+    stuffing, dumpling*, wonton*, soy sauce, shoyu, teriyaki, hydrolyzed, graham, oat*, \
+    bran, beer*, ale, lager, crumb, coating, roux, gravy, licorice, miso, matzo*, panko, \
+    orzo, ramen, udon, soba, gnocchi, empanada*, burrito*, sandwich*, burger*, brewer*, \
+    meatball*, meatloaf, granola, muesli, cone*, seasoning, bouillon, imitation,  \
+    breakfast bar*, morningstar, worthington, loma, gardenburger, plantbased, vegetarian, \
+    veggie, extender, sausage*, frankfurter*, bologna, luncheon, loaf";
 
 /// True when every preference in `prefs` is satisfied by `flags`.
 pub fn fits_diet(flags: DietFlags, prefs: &[DietaryPreference]) -> bool {
@@ -301,16 +190,25 @@ pub fn fits_diet(flags: DietFlags, prefs: &[DietaryPreference]) -> bool {
 /// unsure, a flag is `false`. The keto flag here is judged by kind of food
 /// only; [`keto_by_nutrients`] adds the carbohydrate check.
 pub fn diet_flags(category: &str, name: &str) -> DietFlags {
-    let cat = Cat::of(category);
+    flags_of(Cat::of(category), &Words::new(name))
+}
+
+/// [`diet_flags`] for an already tokenised name.
+pub(super) fn flags_of(cat: Cat, w: &Words) -> DietFlags {
     if cat.is_composite() {
         return DietFlags::default();
     }
-    let w = Words::new(name);
-    let plain_egg = cat == Cat::Dairy && w.any(&["egg", "eggs"]) && w.first().starts_with("egg")
-        && !w.any(&["substitute", "mix", "nog"]);
-    let meat = cat.is_meat() || w.any(MEAT_WORDS);
+    let plain_egg = cat == Cat::Dairy
+        && w.any("egg, eggs")
+        && w.first().starts_with("egg")
+        && !w.any("substitute, mix, nog");
+    // Baked beans are usually cooked with salt pork and traditional
+    // refried beans with lard, unless the name says otherwise.
+    let hidden_meat = (w.has("beans") && w.has("baked") && !w.has("vegetarian"))
+        || (w.any("refried, frijoles") && !w.any("vegetarian, fat free"));
+    let meat = cat.is_meat() || w.any(MEAT_WORDS) || hidden_meat;
     let fish = cat == Cat::Seafood || w.any(FISH_WORDS) || w.any(SHELLFISH_WORDS);
-    let shellfish = w.any(SHELLFISH_WORDS) || (cat == Cat::Seafood && w.any(&["jellyfish"]));
+    let shellfish = w.any(SHELLFISH_WORDS) || (cat == Cat::Seafood && w.any("jellyfish"));
     let dairy = w.any(DAIRY_WORDS) || (cat == Cat::Dairy && !plain_egg);
     let egg = w.any(EGG_WORDS) || plain_egg;
     let honey = w.any(HONEY_WORDS);
@@ -318,18 +216,37 @@ pub fn diet_flags(category: &str, name: &str) -> DietFlags {
 
     let vegetarian = !meat && !fish;
     let pescatarian = !meat;
-    let vegan = vegetarian && !dairy && !egg && !honey && !w.any(NOT_VEGAN_EXTRA) && vegan_category_ok(cat, &w);
-    let dairy_free = !dairy && dairy_free_category_ok(cat, &w, plain_egg);
-    let gluten_free = gluten_free_ok(cat, &w);
-    let keto = keto_kind_ok(cat, &w, meat || fish);
-    let paleo = paleo_ok(cat, &w, plain_egg, dairy);
-    let pork = cat == Cat::Pork || w.any(PORK_WORDS);
-    let halal = !pork && !alcohol && !cat_is_sausage(cat) && animal_ok(cat, &w, false, shellfish);
-    let kosher = !pork && !alcohol && !cat_is_sausage(cat) && !shellfish && !(meat && dairy)
-        && !w.any(&["grape juice", "grape drink"])
-        && animal_ok(cat, &w, true, shellfish)
-        && (!fish || kosher_fish(&w));
-    DietFlags { vegan, vegetarian, pescatarian, gluten_free, dairy_free, keto, paleo, halal, kosher }
+    let vegan = vegetarian
+        && !dairy
+        && !egg
+        && !honey
+        && !w.any(NOT_VEGAN_EXTRA)
+        && vegan_category_ok(cat, w);
+    let dairy_free = !dairy && dairy_free_category_ok(cat, w, plain_egg);
+    let gluten_free = gluten_free_ok(cat, w);
+    let keto = keto_kind_ok(cat, w, meat || fish);
+    let paleo = paleo_ok(cat, w, plain_egg, dairy);
+    let pork = cat == Cat::Pork || w.any(PORK_WORDS) || hidden_meat;
+    let halal = !pork && !alcohol && !cat_is_sausage(cat) && animal_ok(cat, w, false, shellfish);
+    let kosher_forbidden = pork
+        || alcohol
+        || cat_is_sausage(cat)
+        || shellfish
+        || (meat && dairy)
+        || w.any("grape juice, grape drink");
+    let kosher =
+        !kosher_forbidden && animal_ok(cat, w, true, shellfish) && (!fish || kosher_fish(w));
+    DietFlags {
+        vegan,
+        vegetarian,
+        pescatarian,
+        gluten_free,
+        dairy_free,
+        keto,
+        paleo,
+        halal,
+        kosher,
+    }
 }
 
 fn cat_is_sausage(cat: Cat) -> bool {
@@ -337,15 +254,15 @@ fn cat_is_sausage(cat: Cat) -> bool {
     cat == Cat::Sausages
 }
 
-fn simple_snack(w: &Words) -> bool {
-    w.any(&["rice cake*", "corn cake*", "air popped", "rice cracker*"]) && !w.any(&["cheese*", "caramel*"])
+pub(super) fn simple_snack(w: &Words) -> bool {
+    w.any("rice cake*, corn cake*, air popped, rice cracker*") && !w.any("cheese*, caramel*")
 }
 
 fn plant_drink(w: &Words) -> bool {
-    w.any(&["almond drink", "rice drink", "coconut drink", "oat drink"]) && !w.any(&["chocolate*"])
+    w.any("almond drink, rice drink, coconut drink, oat drink") && !w.any("chocolate*")
 }
 
-fn hot_cereal(w: &Words) -> bool {
+pub(super) fn hot_cereal(w: &Words) -> bool {
     w.starts("cereals") && !w.starts("cereals ready")
 }
 
@@ -356,11 +273,12 @@ fn vegan_category_ok(cat: Cat, w: &Words) -> bool {
         Cat::Snacks => simple_snack(w),
         Cat::Beverages => plant_drink(w),
         // Meat analogues often contain egg white or milk protein.
-        Cat::Legumes => !w.any(&[
-            "morningstar", "worthington", "loma", "gardenburger", "veggie", "vegetarian", "plantbased", "extender",
-            "frankfurter*", "luncheon", "sandwich spread",
-        ]),
-        Cat::Fats => (w.starts("oil") || w.starts("vegetable oil")) && !w.any(&["fish*", "cod", "industrial"]),
+        Cat::Legumes => !w.any("morningstar, worthington, loma, gardenburger, veggie, vegetarian, plantbased, extender, \
+            frankfurter*, luncheon, sandwich spread"),
+        Cat::Fats => {
+            (w.starts("oil") || w.starts("vegetable oil"))
+                && !w.any("fish*, cod, industrial")
+        }
         _ => true,
     }
 }
@@ -372,7 +290,7 @@ fn dairy_free_category_ok(cat: Cat, w: &Words, plain_egg: bool) -> bool {
         Cat::Cereals => hot_cereal(w),
         Cat::Snacks => simple_snack(w),
         Cat::Beverages => plant_drink(w),
-        Cat::Legumes => !w.any(&["morningstar", "worthington", "loma", "gardenburger", "veggie", "vegetarian"]),
+        Cat::Legumes => !w.any("morningstar, worthington, loma, gardenburger, veggie, vegetarian"),
         _ => true,
     }
 }
@@ -381,19 +299,18 @@ fn gluten_free_ok(cat: Cat, w: &Words) -> bool {
     let labelled = w.has("glutenfree");
     match cat {
         Cat::Baked | Cat::Cereals | Cat::Sweets | Cat::Snacks | Cat::Beverages => {
-            labelled || (cat == Cat::Cereals && w.any(&["grits", "rice porridge"]) && !w.any(GLUTEN_WORDS))
+            labelled
+                || (cat == Cat::Cereals && w.any("grits, rice porridge") && !w.any(GLUTEN_WORDS))
                 || (cat == Cat::Snacks && simple_snack(w) && !w.any(GLUTEN_WORDS))
                 || (cat == Cat::Beverages && plant_drink(w))
         }
         Cat::Sausages => false,
-        Cat::Grains => {
-            labelled
-                || (w.any(&[
-                    "rice", "corn", "cornmeal", "hominy", "quinoa", "millet", "buckwheat", "amaranth", "sorghum",
-                    "teff", "tapioca", "arrowroot", "cornstarch", "wild", "ricenoodles", "riceflour", "cornflour",
-                ]) && !w.any(GLUTEN_WORDS))
-        }
-        Cat::Spices => !w.any(&["seasoning", "mix"]) && !w.any(GLUTEN_WORDS),
+        Cat::Grains => labelled
+            || (w.any(
+                "rice, corn, cornmeal, hominy, quinoa, millet, buckwheat, amaranth, sorghum, teff, \
+                    tapioca, arrowroot, cornstarch, wild, ricenoodles, riceflour, cornflour",
+            ) && !w.any(GLUTEN_WORDS)),
+        Cat::Spices => !w.any("seasoning, mix") && !w.any(GLUTEN_WORDS),
         _ => labelled || !w.any(GLUTEN_WORDS),
     }
 }
@@ -402,26 +319,26 @@ fn gluten_free_ok(cat: Cat, w: &Words) -> bool {
 /// low-carb vegetables and fruits. Starches, grains, sugars and most fruit
 /// are out. The carbohydrate numbers are checked separately.
 fn keto_kind_ok(cat: Cat, w: &Words, animal: bool) -> bool {
-    let sweet_or_starchy = w.any(&[
-        "honey*", "glazed", "sweetened", "sugar*", "barbecue*", "bbq", "teriyaki", "breaded", "batter*", "flour*",
-        "candied", "syrup", "jam", "jelly", "juice*", "nectar", "dried", "raisin*", "potato*", "corn", "rice",
-        "pasta", "noodle*", "bread*", "cracker*", "chestnut*", "chocolate*", "yam*", "plantain*", "pea", "peas",
-        "lentil*", "bean*", "chickpea*", "banana*", "grape*", "mango*", "cereal*", "oat*", "taro", "cassava",
-        "parsnip*", "sauce", "gravy", "ketchup", "catsup", "relish", "pickle*",
-    ]);
-    if sweet_or_starchy && !w.any(&["green bean*", "snap", "soybean*"]) {
+    let sweet_or_starchy = w.any(
+        "honey*, glazed, sweetened, sugar*, barbecue*, bbq, teriyaki, breaded, batter*, flour*, \
+        candied, syrup, jam, jelly, juice*, nectar, dried, raisin*, potato*, corn, rice, pasta, \
+        noodle*, bread*, cracker*, chestnut*, chocolate*, yam*, plantain*, pea, peas, lentil*, \
+        bean*, chickpea*, banana*, grape*, mango*, cereal*, oat*, taro, cassava, parsnip*, \
+        sauce, gravy, ketchup, catsup, relish, pickle*",
+    );
+    if sweet_or_starchy && !w.any("green bean*, snap, soybean*") {
         return false;
     }
     match cat {
         Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry | Cat::Sausages | Cat::Seafood => true,
-        Cat::Dairy => w.any(&["egg", "cheese", "cream", "butter", "sour"]) && !w.any(&["ice", "substitute"]),
-        Cat::Fats => !w.any(&["margarine*", "dressing", "shortening", "industrial"]),
+        Cat::Dairy => w.any("egg, cheese, cream, butter, sour") && !w.any("ice, substitute"),
+        Cat::Fats => !w.any("margarine*, dressing, shortening, industrial"),
         Cat::Nuts => true,
         Cat::Vegetables => true,
-        Cat::Fruits => w.any(&["avocado*", "olive*", "strawberr*", "raspberr*", "blackberr*", "coconut*"]),
-        Cat::Legumes => w.any(&["tofu", "tempeh", "soybean*", "soy protein", "peanut*", "soymilk"]) && !animal,
-        Cat::Beverages => w.any(&["protein powder", "whey protein"]) || plant_drink(w),
-        Cat::Snacks => w.any(&["pork skins", "jerky", "beef stick*"]),
+        Cat::Fruits => w.any("avocado*, olive*, strawberr*, raspberr*, blackberr*, coconut*"),
+        Cat::Legumes => w.any("tofu, tempeh, soybean*, soy protein, peanut*, soymilk") && !animal,
+        Cat::Beverages => w.any("protein powder, whey protein") || plant_drink(w),
+        Cat::Snacks => w.any("pork skins, jerky, beef stick*"),
         Cat::Spices => true,
         _ => false,
     }
@@ -434,26 +351,26 @@ pub fn keto_by_nutrients(kcal: f64, carbs_g: f64) -> bool {
 }
 
 fn paleo_ok(cat: Cat, w: &Words, plain_egg: bool, dairy: bool) -> bool {
-    let processed = w.any(&[
-        "cured", "sausage*", "bacon", "ham", "luncheon", "frankfurter*", "breaded", "batter*", "flour*", "gravy",
-        "sauce", "barbecue*", "honey*", "glazed", "sugar*", "sweetened", "syrup", "candied", "canned", "imitation",
-        "surimi", "pickle*", "salted", "juice*", "nectar", "drink", "cocktail", "chocolate*", "industrial",
-        "hydrogenated", "margarine*", "dressing", "mix", "sulfured",
-    ]);
+    let processed = w.any(
+        "cured, sausage*, bacon, ham, luncheon, frankfurter*, breaded, batter*, flour*, gravy, \
+        sauce, barbecue*, honey*, glazed, sugar*, sweetened, syrup, candied, canned, imitation, \
+        surimi, pickle*, salted, juice*, nectar, drink, cocktail, chocolate*, industrial, \
+        hydrogenated, margarine*, dressing, mix, sulfured",
+    );
     if processed || dairy {
         return false;
     }
     match cat {
         Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry | Cat::Seafood => true,
         Cat::Dairy => plain_egg,
-        Cat::Vegetables => !w.any(&[
-            "bean*", "pea", "peas", "lentil*", "soy*", "edamame", "lima*", "chickpea*", "corn", "potato*",
-            "succotash", "cowpea*",
-        ]) || w.any(&["green bean*", "snap", "sweet potato*"]),
+        Cat::Vegetables => !w.any(
+            "bean*, pea, peas, lentil*, soy*, edamame, lima*, chickpea*, corn, potato*, succotash, \
+                cowpea*",
+        ) || w.any("green bean*, snap, sweet potato*"),
         Cat::Fruits => true,
         Cat::Nuts => true,
-        Cat::Fats => w.any(&["olive", "avocado", "coconut"]) && w.starts("oil"),
-        Cat::Spices => !w.any(&["seasoning", "mix"]),
+        Cat::Fats => w.any("olive, avocado, coconut") && w.starts("oil"),
+        Cat::Spices => !w.any("seasoning, mix"),
         _ => false,
     }
 }
@@ -462,167 +379,25 @@ fn paleo_ok(cat: Cat, w: &Words, plain_egg: bool, dairy: bool) -> bool {
 fn animal_ok(cat: Cat, w: &Words, kosher: bool, shellfish: bool) -> bool {
     match cat {
         Cat::Beef => true,
-        Cat::Lamb => w.any(&[
-            "lamb", "veal", "mutton", "goat", "bison", "buffalo", "deer", "venison", "elk", "moose", "caribou",
-            "antelope",
-        ]),
+        Cat::Lamb => w.any("lamb, veal, mutton, goat, bison, buffalo, deer, venison, elk, moose, caribou, antelope"),
         Cat::Poultry => {
-            let common = ["chicken", "turkey", "duck", "goose", "quail", "squab", "pigeon", "dove", "capon*", "kornish"];
-            w.any(&common) || (!kosher && w.any(&["pheasant", "guinea", "grouse", "ostrich", "emu", "partridge"]))
+            w.any("chicken, turkey, duck, goose, quail, squab, pigeon, dove, capon*, kornish")
+                || (!kosher
+                    && w.any("pheasant, guinea, grouse, ostrich, emu, partridge"))
         }
         // Conservative reading for halal too: finfish only, no shellfish.
-        Cat::Seafood => !shellfish && !w.any(&["frog", "turtle"]),
-        _ => !w.any(&["frog", "turtle", "rabbit", "horse", "bear", "squirrel", "boar", "seal", "walrus", "whale"]),
+        Cat::Seafood => !shellfish && !w.any("frog, turtle"),
+        _ => !w.any("frog, turtle, rabbit, horse, bear, squirrel, boar, seal, walrus, whale"),
     }
 }
 
 /// Fish with fins and scales (allow-list; anything else is not kosher).
 fn kosher_fish(w: &Words) -> bool {
-    const OK: &[&str] = &[
-        "salmon", "tuna", "cod", "haddock", "halibut", "flounder", "sole", "trout", "tilapia", "herring",
-        "mackerel", "sardine*", "anchov*", "pollock", "bass", "carp", "whitefish", "pike", "perch", "snapper",
-        "grouper", "mahimahi", "bluefish", "pompano", "whiting", "hake", "walleye", "smelt", "shad", "mullet",
-        "croaker", "tilefish", "rockfish", "bangus", "yellowtail",
-    ];
-    const NOT: &[&str] = &[
-        "catfish", "shark", "swordfish", "eel", "sturgeon", "monkfish", "skate", "ray", "lamprey", "burbot",
-        "pout", "turbot", "wolffish", "cusk", "caviar", "roe",
-    ];
+    const OK: &str = "salmon, tuna, cod, haddock, halibut, flounder, sole, trout, tilapia, herring, mackerel, \
+        sardine*, anchov*, pollock, bass, carp, whitefish, pike, perch, snapper, grouper, \
+        mahimahi, bluefish, pompano, whiting, hake, walleye, smelt, shad, mullet, croaker, \
+        tilefish, rockfish, bangus, yellowtail";
+    const NOT: &str = "catfish, shark, swordfish, eel, sturgeon, monkfish, skate, ray, lamprey, burbot, pout, \
+        turbot, wolffish, cusk, caviar, roe";
     w.any(OK) && !w.any(NOT)
-}
-
-// ---------------------------------------------------------------- allergies
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Allergen {
-    Milk,
-    Egg,
-    Peanut,
-    TreeNut,
-    Fish,
-    Shellfish,
-    Soy,
-    Wheat,
-    Gluten,
-    Sesame,
-}
-
-/// Maps a profile's free-text allergy to known allergens; `None` means
-/// "match the text against the food name".
-fn canonical(allergy: &str) -> Option<&'static [Allergen]> {
-    use Allergen::*;
-    let a = allergy.trim().to_lowercase().replace(['_', '-'], " ");
-    let a = a.trim_end_matches(" allergy").trim_end_matches(" allergies").trim();
-    Some(match a {
-        "milk" | "dairy" | "lactose" | "milk protein" | "casein" | "whey" | "cow's milk" | "cows milk" => &[Milk],
-        "egg" | "eggs" => &[Egg],
-        "peanut" | "peanuts" | "groundnut" | "groundnuts" => &[Peanut],
-        "tree nut" | "tree nuts" | "treenut" | "treenuts" => &[TreeNut],
-        "nut" | "nuts" => &[TreeNut, Peanut],
-        "fish" | "finfish" => &[Fish],
-        "shellfish" | "crustacean" | "crustaceans" | "mollusc" | "molluscs" | "mollusk" | "mollusks" => &[Shellfish],
-        "seafood" => &[Fish, Shellfish],
-        "soy" | "soya" | "soybean" | "soybeans" => &[Soy],
-        "wheat" => &[Wheat],
-        "gluten" | "celiac" | "coeliac" | "celiac disease" | "coeliac disease" => &[Gluten],
-        "sesame" | "sesame seed" | "sesame seeds" => &[Sesame],
-        _ => return None,
-    })
-}
-
-/// Conservative allergy check: true when the food may contain any of the
-/// allergens. Known allergens use keyword lists plus "may contain" rules
-/// for processed food groups; any other text matches the food name
-/// case-insensitively (singular and plural forms).
-pub fn hits_allergy(category: &str, name: &str, allergies: &[String]) -> bool {
-    let live: Vec<&String> = allergies.iter().filter(|a| !a.trim().is_empty()).collect();
-    if live.is_empty() {
-        return false;
-    }
-    let cat = Cat::of(category);
-    let w = Words::new(name);
-    let lower = name.to_lowercase();
-    live.iter().any(|a| match canonical(a) {
-        Some(list) => list.iter().any(|al| allergen_hit(*al, cat, &w, category, name)),
-        None => custom_hit(&lower, a),
-    })
-}
-
-fn custom_hit(lower_name: &str, allergy: &str) -> bool {
-    let a = allergy.trim().to_lowercase();
-    let mut forms = vec![a.clone()];
-    if let Some(stem) = a.strip_suffix("ies") {
-        forms.push(format!("{stem}y"));
-    } else if let Some(stem) = a.strip_suffix("es") {
-        forms.push(stem.to_owned());
-    }
-    if let Some(stem) = a.strip_suffix('s') {
-        forms.push(stem.to_owned());
-    }
-    forms.iter().any(|f| f.len() >= 2 && lower_name.contains(f.as_str()))
-}
-
-fn allergen_hit(al: Allergen, cat: Cat, w: &Words, category: &str, name: &str) -> bool {
-    use Allergen::*;
-    // Mixed dishes may hold anything.
-    if cat.is_composite() {
-        return true;
-    }
-    match al {
-        Milk => !diet_flags(category, name).dairy_free,
-        Gluten => !diet_flags(category, name).gluten_free,
-        Egg => {
-            w.any(EGG_WORDS)
-                || (cat == Cat::Dairy && w.first().starts_with("egg"))
-                || matches!(cat, Cat::Baked | Cat::Sweets)
-                || w.any(&["noodle*", "morningstar", "worthington", "loma", "gardenburger", "veggie", "vegetarian"])
-        }
-        Peanut => {
-            w.any(&["peanut*", "groundnut*", "arachis", "goober*", "mixed nuts", "trail mix", "satay", "granola"])
-                || matches!(cat, Cat::Sweets | Cat::Baked)
-                || (cat == Cat::Snacks && !simple_snack(w))
-                || (cat == Cat::Cereals && !hot_cereal(w))
-        }
-        TreeNut => {
-            w.any(&[
-                "almond*", "walnut*", "cashew*", "pecan*", "pistachio*", "hazelnut*", "filbert*", "macadamia*",
-                "brazilnut*", "brazil", "pine nut*", "pinyon", "pinon", "pignolia", "chestnut*", "beechnut*",
-                "butnut*", "hickory*", "coconut*", "praline*", "marzipan", "nougat", "gianduja", "nutella", "pesto",
-                "mixed nuts", "trail mix", "granola", "muesli", "nut", "nuts",
-            ]) || (cat == Cat::Nuts && w.starts("nuts"))
-                || matches!(cat, Cat::Sweets | Cat::Baked)
-                || (cat == Cat::Snacks && !simple_snack(w))
-                || (cat == Cat::Cereals && !hot_cereal(w))
-        }
-        Fish => cat == Cat::Seafood || w.any(FISH_WORDS) || w.any(&["fish oil", "omega 3"]),
-        Shellfish => (cat == Cat::Seafood && !w.any(FISH_WORDS)) || w.any(SHELLFISH_WORDS),
-        Soy => {
-            w.any(&[
-                "soy*", "soja", "tofu*", "tempeh", "edamame", "miso", "natto", "shoyu", "tamari", "teriyaki",
-                "textured vegetable", "tvp", "extender", "morningstar", "worthington", "loma", "gardenburger",
-                "veggie", "vegetarian", "plantbased", "lecithin", "silk", "vitasoy", "nasoya", "azumaya", "okara",
-                "soygurt", "tofugurt", "mori",
-            ]) || matches!(cat, Cat::Baked | Cat::Sweets | Cat::Sausages | Cat::Beverages)
-                || (cat == Cat::Snacks && !simple_snack(w))
-                || (cat == Cat::Cereals && !hot_cereal(w))
-                || (cat == Cat::Fats && !w.starts("oil") && !w.starts("butter"))
-        }
-        Wheat => {
-            (w.any(GLUTEN_WORDS) && !w.any(&["glutenfree"]) && !only_non_wheat_gluten(w))
-                || (cat == Cat::Baked && !w.has("glutenfree"))
-                || (cat == Cat::Cereals && !hot_cereal(w) && !w.has("glutenfree"))
-                || (cat == Cat::Cereals && hot_cereal(w) && w.any(&["farina", "wheat*", "malt*", "wheatena"]))
-                || cat == Cat::Sausages
-        }
-        Sesame => {
-            w.any(&["sesame*", "tahini", "hummus", "halva*", "halvah", "benne", "gomasio", "bagel*", "bun", "buns"])
-                || matches!(cat, Cat::Baked)
-        }
-    }
-}
-
-/// Barley, rye and oats hold gluten but not wheat.
-fn only_non_wheat_gluten(w: &Words) -> bool {
-    w.any(&["barley", "rye", "oat*"])
-        && !w.any(&["wheat*", "flour*", "bread*", "pasta", "malt*", "cracker*", "cookie*", "cake*", "cereal*"])
 }

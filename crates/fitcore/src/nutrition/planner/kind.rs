@@ -1,5 +1,5 @@
-//! What a food is on a plate: its kind, the meals it belongs to, sensible
-//! portion sizes and a short display name.
+//! What a food is on a plate: its kind, the meals it belongs to and
+//! sensible portion sizes (display names are in `names.rs`).
 //!
 //! The planner only uses foods it can place sensibly, so classification is
 //! an allow-list: plain, recognisable foods in an eatable state. Left out
@@ -11,7 +11,8 @@
 //! to a meal (a spoon of olive oil, a knob of butter), never alone.
 
 use super::MealSlot::{self, Breakfast as B, Dinner as D, Lunch as L, Snack as S};
-use super::diet::{Cat, Words};
+use super::diet::Cat;
+use super::words::{Words, one_of};
 
 /// Culinary role of a food, which fixes its meal slots and portion range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,15 +24,20 @@ pub enum FoodKind {
     /// Sliced ham, turkey, chicken or roast beef.
     DeliMeat,
     Seafood,
+    /// Eggs cooked to order (scrambled, fried, omelet) or bought raw.
     Egg,
+    /// Hard-boiled eggs, which also travel as a snack.
+    BoiledEgg,
     /// Dairy milk, kefir, soy and other plant drinks.
     Milk,
     Yogurt,
     Cheese,
     /// Cottage cheese, ricotta.
     FreshCheese,
-    /// Tofu, tempeh, meat analogues.
+    /// Tofu, tempeh, natto.
     PlantProtein,
+    /// Veggie burgers, meatless sausages and the like.
+    MeatAnalogue,
     /// Cooked beans, lentils, chickpeas.
     Legume,
     /// Hummus.
@@ -71,10 +77,10 @@ impl FoodKind {
     pub fn slots(self) -> &'static [MealSlot] {
         use FoodKind::*;
         match self {
-            Meat | Seafood | Legume | Grain | Starchy | Vegetable | Oil => &[L, D],
+            Meat | Seafood | MeatAnalogue | Legume | Grain | Starchy | Vegetable | Oil => &[L, D],
             BreakfastMeat | ColdCereal | HotCereal | Pancake | Juice => &[B],
-            DeliMeat | Bread => &[B, L],
-            Egg | Cheese => &[B, L, S],
+            DeliMeat | Bread | Egg => &[B, L],
+            BoiledEgg | Cheese => &[B, L, S],
             Milk | Yogurt | FreshCheese | Fruit | DriedFruit | Nuts | ProteinPowder => &[B, S],
             PlantProtein | Avocado | Butter | Cream => &[B, L, D],
             Spread => &[L, S],
@@ -85,145 +91,184 @@ impl FoodKind {
     }
 
     /// Portion range in grams: (smallest, typical, largest) for a
-    /// 2,200 kcal day. Bigger eaters get larger maxima (see `planner`).
+    /// 2,200 kcal day. Bigger eaters get up to 40 % larger maxima (see
+    /// `build`). Maxima are what one person plausibly eats in one sitting.
     pub(super) fn portion(self) -> (f64, f64, f64) {
         use FoodKind::*;
         match self {
-            Meat | Seafood => (60.0, 150.0, 300.0),
-            BreakfastMeat => (20.0, 50.0, 120.0),
+            Meat | Seafood => (60.0, 150.0, 250.0),
+            BreakfastMeat => (20.0, 40.0, 100.0),
             DeliMeat => (30.0, 75.0, 150.0),
-            Egg => (50.0, 100.0, 250.0),
+            Egg => (50.0, 100.0, 200.0),
+            BoiledEgg => (50.0, 100.0, 150.0),
             Milk => (100.0, 250.0, 400.0),
-            Yogurt => (100.0, 170.0, 350.0),
-            Cheese => (15.0, 30.0, 80.0),
-            FreshCheese => (60.0, 150.0, 300.0),
-            PlantProtein | Legume => (60.0, 150.0, 300.0),
-            Spread => (20.0, 60.0, 120.0),
-            Grain => (60.0, 180.0, 350.0),
-            Bread => (25.0, 60.0, 150.0),
-            ColdCereal => (25.0, 50.0, 120.0),
-            HotCereal => (150.0, 250.0, 450.0),
+            Yogurt => (100.0, 170.0, 300.0),
+            Cheese => (15.0, 30.0, 60.0),
+            FreshCheese => (60.0, 150.0, 250.0),
+            PlantProtein | Legume => (60.0, 150.0, 250.0),
+            MeatAnalogue => (50.0, 100.0, 200.0),
+            Spread => (20.0, 50.0, 100.0),
+            Grain => (60.0, 180.0, 300.0),
+            Bread => (25.0, 60.0, 120.0),
+            ColdCereal => (25.0, 45.0, 100.0),
+            HotCereal => (150.0, 250.0, 400.0),
             Pancake => (50.0, 100.0, 200.0),
-            Starchy => (80.0, 200.0, 400.0),
-            Vegetable => (50.0, 120.0, 300.0),
-            SaladVeg => (40.0, 100.0, 250.0),
-            Fruit => (50.0, 130.0, 300.0),
-            DriedFruit => (15.0, 30.0, 60.0),
-            Juice => (100.0, 200.0, 300.0),
-            Avocado => (30.0, 70.0, 200.0),
-            Nuts => (10.0, 30.0, 60.0),
-            Oil => (5.0, 10.0, 40.0),
-            Butter => (5.0, 10.0, 30.0),
-            Cream => (10.0, 30.0, 100.0),
-            ProteinPowder => (15.0, 30.0, 60.0),
-            SnackFood => (15.0, 30.0, 80.0),
+            Starchy => (80.0, 180.0, 350.0),
+            Vegetable => (50.0, 120.0, 250.0),
+            SaladVeg => (40.0, 80.0, 200.0),
+            Fruit => (50.0, 130.0, 250.0),
+            DriedFruit => (15.0, 30.0, 50.0),
+            Juice => (100.0, 200.0, 250.0),
+            Avocado => (30.0, 70.0, 150.0),
+            Nuts => (10.0, 30.0, 50.0),
+            Oil => (5.0, 10.0, 30.0),
+            Butter => (5.0, 10.0, 25.0),
+            Cream => (10.0, 30.0, 80.0),
+            ProteinPowder => (15.0, 30.0, 50.0),
+            SnackFood => (15.0, 30.0, 60.0),
             Other => (20.0, 100.0, 400.0),
+        }
+    }
+
+    /// Most servings of this kind in one day (eggs of any kind count
+    /// together): two tofu meals are fine, three are not.
+    pub(super) fn per_day(self) -> usize {
+        use FoodKind::*;
+        match self {
+            Vegetable | Other => 4,
+            Fruit | SaladVeg => 3,
+            Meat | Seafood | PlantProtein | Milk | Yogurt | Cheese | Legume | Grain | Bread
+            | Starchy | Nuts | Oil | Butter | SnackFood => 2,
+            _ => 1,
+        }
+    }
+
+    /// Kinds that share a daily allowance.
+    pub(super) fn family(self) -> FoodKind {
+        match self {
+            FoodKind::BoiledEgg => FoodKind::Egg,
+            k => k,
+        }
+    }
+
+    /// Broad role on the plate, used to avoid two mains in one meal.
+    pub(super) fn role(self) -> u8 {
+        use FoodKind::*;
+        match self {
+            Meat | Seafood | PlantProtein | MeatAnalogue | DeliMeat | BreakfastMeat | Egg
+            | BoiledEgg | ProteinPowder => 0,
+            Grain | Starchy | Bread | ColdCereal | HotCereal | Pancake | Legume => 1,
+            Vegetable | SaladVeg => 2,
+            Fruit | DriedFruit | Juice => 3,
+            Milk | Yogurt | Cheese | FreshCheese | Cream => 4,
+            Oil | Butter | Avocado | Nuts | Spread => 5,
+            SnackFood | Other => 6,
         }
     }
 }
 
 /// Where the food makes sense; empty means the planner never uses it.
 pub fn meal_slots(category: &str, name: &str) -> Vec<MealSlot> {
-    classify(category, name).map(|k| k.slots().to_vec()).unwrap_or_default()
+    classify(category, name)
+        .map(|k| k.slots().to_vec())
+        .unwrap_or_default()
 }
 
-const COOKED: &[&str] = &[
-    "cooked", "boiled", "roasted", "grilled", "broiled", "braised", "baked", "fried", "stewed", "simmered",
-    "heated", "rotisserie", "smoked", "steamed", "poached", "scrambled", "microwaved", "canned", "heat", "prepared",
-    "toasted", "sauteed", "stir", "drained", "omelet", "kippered",
-];
+const COOKED: &str = "cooked, boiled, roasted, grilled, broiled, braised, baked, fried, stewed, simmered, \
+    heated, rotisserie, smoked, steamed, poached, scrambled, microwaved, canned, heat, \
+    prepared, toasted, sauteed, stir, drained, omelet, kippered";
 
 /// Offal, trimmings and odd cuts nobody plans a meal around.
-const ODD_MEAT: &[&str] = &[
-    "liver*", "kidney*", "heart*", "brain*", "tongue", "tripe", "lung*", "spleen", "pancreas", "thymus",
-    "giblet*", "gizzard*", "feet", "foot", "skin only", "separable fat", "seam fat", "fatback", "crackling*",
-    "neck", "mechanically", "ear*", "tail*", "marrow", "variety", "by products", "blood", "chitterling*",
-    "snout", "hock*", "jowl", "salt pork", "cartilage", "trimmings", "breaded", "batter*", "flour*",
-    "unprepared", "dried", "spread", "salad", "loaf", "gravy", "sauce", "patty", "patties", "nugget*", "stick*",
-    "pate", "frozen", "canned", "imitation",
-];
+const ODD_MEAT: &str = "liver*, kidney*, heart*, brain*, tongue, tripe, lung*, spleen, pancreas, thymus, \
+    giblet*, gizzard*, feet, foot, skin only, skin from, separable fat, seam fat, fatback, crackling*, \
+    neck, mechanically, ear*, tail*, marrow, variety, by products, blood, chitterling*, \
+    snout, hock*, jowl, salt pork, cartilage, trimmings, breaded, batter*, flour*, \
+    unprepared, dried, spread, salad, loaf, gravy, sauce, nugget*, stick*, backfat, \
+    leaf fat, pate, frozen, canned, imitation";
 
 /// The food's kind, or `None` when the planner should not use it.
 pub fn classify(category: &str, name: &str) -> Option<FoodKind> {
+    classify_words(category, name, &Words::new(name))
+}
+
+/// [`classify`] for an already tokenised name.
+pub(super) fn classify_words(category: &str, name: &str, w: &Words) -> Option<FoodKind> {
     use FoodKind::*;
-    let w = Words::new(name);
-    if w.any(&["babyfood*", "infant", "industrial", "substitute*", "dry mix", "concentrate*"]) {
+    if w.any("babyfood*, infant, industrial, substitute*, dry mix, concentrate*, imitation") {
         return None;
     }
     match Cat::of(category) {
-        Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry => meat_kind(&w, category),
+        Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry => meat_kind(w, category),
         Cat::Sausages => {
-            if w.any(&["spread", "salad", "loaf", "roll"]) {
+            if w.any("spread, salad, loaf, roll") {
                 None
             } else if w.has("turkey bacon") && w.any(COOKED) {
                 Some(BreakfastMeat)
-            } else if w.any(&["turkey breast", "chicken breast", "roast beef", "pastrami"])
-                || (w.has("ham") && w.any(&["sliced", "extra lean"]))
+            } else if w.any("turkey breast, chicken breast, roast beef, pastrami")
+                || (w.has("ham") && w.any("sliced, extra lean"))
             {
                 Some(DeliMeat)
-            } else if w.any(&["pork sausage", "turkey sausage"]) && w.any(COOKED) {
+            } else if w.any("pork sausage, turkey sausage") && w.any(COOKED) {
                 Some(BreakfastMeat)
             } else {
                 None
             }
         }
         Cat::Seafood => {
-            let odd = w.any(&[
-                "frog", "turtle", "jellyfish", "snail*", "roe", "caviar", "egg*", "liver*", "imitation", "surimi",
-                "dried", "salted", "breaded", "batter*", "liquid", "raw", "nugget*", "cake*", "stick*",
-            ]);
+            let odd = w.any("frog, turtle, jellyfish, snail*, roe, caviar, egg*, liver*, imitation, surimi, dried, \
+                salted, breaded, batter*, liquid, raw, nugget*, cake*, stick*");
             (!odd && w.any(COOKED)).then_some(Seafood)
         }
-        Cat::Dairy => dairy_kind(&w),
-        Cat::Legumes => legume_kind(&w),
-        Cat::Vegetables => vegetable_kind(&w, name),
-        Cat::Fruits => fruit_kind(&w),
+        Cat::Dairy => dairy_kind(w),
+        Cat::Legumes => legume_kind(w),
+        Cat::Vegetables => vegetable_kind(w, name),
+        Cat::Fruits => fruit_kind(w),
         Cat::Nuts => {
-            let ok = w.any(&[
-                "almond*", "walnut*", "cashew*", "pecan*", "pistachio*", "hazelnut*", "filbert*", "macadamia*",
-                "brazilnut*", "pine nut*", "mixed nuts", "sunflower", "pumpkin", "flaxseed", "chia", "sesame",
-                "hemp",
-            ]);
-            let odd = w.any(&["flour", "meal", "oil", "drink", "chocolate*", "paste", "coconut*", "chestnut*", "butnut*"]);
+            // Flax, chia, hemp and sesame seeds are toppings, not a snack.
+            let ok = w.any(
+                "almond*, walnut*, cashew*, pecan*, pistachio*, hazelnut*, filbert*, macadamia*, \
+                brazilnut*, pine nut*, mixed nuts, sunflower, pumpkin",
+            );
+            let odd = w.any("flour, meal, oil, drink, chocolate*, paste, coconut*, chestnut*, butnut*, formulated");
             (ok && !odd).then_some(Nuts)
         }
         Cat::Grains => {
             if w.starts("oats") {
                 return Some(ColdCereal);
             }
-            let grain = w.any(&[
-                "rice", "pasta", "spaghetti", "macaroni", "noodle*", "ricenoodles", "couscous", "quinoa", "bulgur",
-                "barley", "millet", "buckwheat", "amaranth", "teff", "spelt", "wheat", "wild", "hominy", "sorghum",
-            ]);
-            let odd = w.any(&["flour*", "meal", "bran", "germ", "starch", "vital", "raw", "unprepared", "mix", "dry"]);
+            let grain = w.any(
+                "rice, pasta, spaghetti, macaroni, noodle*, ricenoodles, couscous, quinoa, bulgur, \
+                barley, millet, buckwheat, amaranth, teff, spelt, wheat, wild, hominy, sorghum",
+            );
+            let odd = w.any("flour*, meal, bran, germ, starch, vital, raw, unprepared, mix, dry");
             (grain && !odd && w.any(COOKED)).then_some(Grain)
         }
-        Cat::Cereals => cereal_kind(&w),
-        Cat::Baked => baked_kind(&w),
+        Cat::Cereals => cereal_kind(w),
+        Cat::Baked => baked_kind(w),
         Cat::Snacks => {
-            let ok = w.any(&[
-                "rice cake*", "corn cake*", "popcorn", "pretzel*", "trail mix", "granola bar*", "formulated bar",
-                "jerky", "beef stick*", "pork skins", "rice cracker*",
-            ]);
-            let odd = w.any(&["chocolate*", "caramel*", "coated", "cheese*", "sugar*", "chip*", "puff*"]);
+            let ok = w.any("rice cake*, corn cake*, popcorn, pretzel*, trail mix, granola bar*, formulated bar, \
+                jerky, beef stick*, pork skins, rice cracker*");
+            let odd = w.any("chocolate*, caramel*, coated, cheese*, sugar*, chip*, puff*, microwave, butter*, palm");
             (ok && !odd).then_some(SnackFood)
         }
         Cat::Fats => {
             if w.starts("butter") {
-                return Some(Butter);
+                return (!w.any("replacement, powder")).then_some(Butter);
             }
             let oil = w.starts("oil")
-                && w.any(&[
-                    "olive", "canola", "avocado", "coconut", "sunflower", "sesame", "peanut", "soybean", "corn",
-                    "safflower", "walnut", "flaxseed", "grapeseed", "almond",
-                ]);
-            let odd = w.any(&["hydrogenated", "fish", "frying", "shortening", "spray", "confection*", "high"]);
+                && w.any("olive, canola, avocado, coconut, sunflower, sesame, peanut, soybean, corn, safflower, \
+                    walnut, flaxseed, grapeseed, almond");
+            let odd =
+                w.any("hydrogenated, fish, frying, shortening, spray, confection*, high, lecithin");
             (oil && !odd).then_some(Oil)
         }
         Cat::Beverages => {
-            if w.any(&["protein powder", "whey protein"]) && !w.any(&["shake", "slimfast", "meal replacement"]) {
+            if w.any("protein powder, whey protein") && !w.any("shake, slimfast, meal replacement")
+            {
                 Some(ProteinPowder)
-            } else if w.any(&["almond drink", "rice drink", "oat drink", "coconut drink"]) && !w.any(&["chocolate*"]) {
+            } else if w.any("almond drink, rice drink, oat drink, coconut drink")
+                && !w.any("chocolate*")
+            {
                 Some(Milk)
             } else {
                 None
@@ -235,25 +280,26 @@ pub fn classify(category: &str, name: &str) -> Option<FoodKind> {
 
 fn meat_kind(w: &Words, category: &str) -> Option<FoodKind> {
     use FoodKind::*;
-    if w.has("bacon") && !w.any(&["raw", "bits", "canadian"]) {
+    if w.has("bacon") && !w.any("raw, bits, canadian") {
         return w.any(COOKED).then_some(BreakfastMeat);
     }
     if w.any(ODD_MEAT) || w.has("raw") {
         return None;
     }
-    if w.has("ham") && w.any(&["cured", "sliced"]) {
-        return w.any(&["heated", "unheated", "roasted", "sliced", "cooked"]).then_some(DeliMeat);
+    if w.has("ham") && w.any("cured, sliced") {
+        return w
+            .any("heated, unheated, roasted, sliced, cooked")
+            .then_some(DeliMeat);
     }
-    if w.any(&["sausage*", "frankfurter*"]) {
+    if w.any("sausage*, frankfurter*") {
         return None;
     }
     let animal_ok = match Cat::of(category) {
-        Cat::Lamb => w.any(&[
-            "lamb", "veal", "goat", "bison", "buffalo", "deer", "venison", "elk", "moose", "caribou", "antelope",
-        ]),
+        Cat::Lamb => {
+            w.any("lamb, veal, goat, bison, buffalo, deer, venison, elk, moose, caribou, antelope")
+        }
         Cat::Poultry => {
-            w.any(&["chicken", "turkey", "duck", "goose", "kornish", "quail", "pheasant", "ostrich", "emu"])
-                && !w.has("back")
+            w.any("chicken, turkey, duck, goose, kornish, quail, pheasant") && !w.has("back")
         }
         _ => true,
     };
@@ -264,130 +310,132 @@ fn dairy_kind(w: &Words) -> Option<FoodKind> {
     use FoodKind::*;
     let first = w.first();
     if first == "egg" || first == "eggs" {
-        let odd = w.any(&["mix", "dried", "powder", "frozen", "yolk", "duck", "goose", "quail", "turkey", "sugared"]);
-        return (!odd).then_some(Egg);
+        let odd = w.any("mix, dried, powder, frozen, yolk, duck, goose, quail, turkey, sugared");
+        return (!odd).then_some(if w.has("hard") { BoiledEgg } else { Egg });
     }
     if w.starts("protein supplement") {
         return Some(ProteinPowder);
     }
     match first {
         "milk" => {
-            let odd = w.any(&[
-                "dry", "powder", "canned", "evaporated", "condensed", "human", "malted", "shake*", "chocolate*",
-                "imitation", "filled", "buttermilk", "dessert", "cocoa", "producer", "buffalo", "low sodium",
-            ]);
-            (!odd && w.any(&["fluid", "whole", "lowfat", "nonfat", "reduced"])).then_some(Milk)
+            let odd = w.any(
+                "dry, powder, canned, evaporated, condensed, human, malted, shake*, chocolate*, \
+                imitation, filled, buttermilk, dessert, cocoa, producer, buffalo, low sodium",
+            );
+            (!odd && w.any("fluid, whole, lowfat, nonfat, reduced")).then_some(Milk)
         }
         "kefir" => Some(Milk),
-        "yogurt" => (!w.any(&["frozen"])).then_some(Yogurt),
+        "yogurt" => (!w.any("frozen, chocolate*")).then_some(Yogurt),
         "cheese" => {
-            if w.any(&["cottage", "ricotta"]) {
+            if w.any("cottage, ricotta") {
                 Some(FreshCheese)
-            } else if w.any(&["spread", "sauce", "food", "product", "imitation", "cheez*", "process*", "fat free", "nonfat"]) {
+            } else if w
+                .any("spread, sauce, food, product, imitation, cheez*, process*, fat free, nonfat")
+            {
                 None
             } else {
                 Some(Cheese)
             }
         }
-        "cream" => w.any(&["heavy", "whipping", "half", "light"]).then_some(Cream),
+        "cream" => w.any("heavy, whipping, half, light").then_some(Cream),
         "sour" => w.has("sour cream").then_some(Cream),
-        "butter" => (!w.any(&["oil", "whipped"])).then_some(Butter),
+        "butter" => (!w.any("oil, whipped")).then_some(Butter),
         _ => None,
     }
 }
 
 fn legume_kind(w: &Words) -> Option<FoodKind> {
     use FoodKind::*;
-    if w.any(&["soygurt", "tofugurt"]) {
+    if w.any("soygurt, tofugurt") {
         return Some(Yogurt);
     }
     if w.has("tofu") {
-        return (!w.any(&["fermented", "fuyu", "dried", "mayonnaise"])).then_some(PlantProtein);
+        return (!w.any("fermented, fuyu, dried, mayonnaise")).then_some(PlantProtein);
     }
-    if w.any(&["tempeh", "natto"]) {
+    if w.any("tempeh, natto") {
         return Some(PlantProtein);
     }
-    if w.any(&["soy protein isolate", "soy protein concentrate"]) {
+    if w.any("soy protein isolate, soy protein concentrate") {
         return Some(ProteinPowder);
     }
     if w.has("soymilk") {
-        return (!w.any(&["creamer", "nog", "chai", "mocha", "coffee", "chocolate*"])).then_some(Milk);
+        return (!w.any("creamer, nog, chai, mocha, coffee, chocolate*")).then_some(Milk);
     }
-    if w.any(&["peanut spread", "peanuts"]) {
-        return (!w.any(&["flour", "oil", "omega"])).then_some(Nuts);
+    if w.any("peanut spread, peanuts") {
+        return (!w.any("flour, oil, omega")).then_some(Nuts);
     }
     if w.has("hummus") {
         return Some(Spread);
     }
-    if w.any(&["morningstar", "worthington", "loma", "gardenburger", "veggie burger*", "plantbased", "falafel"]) {
-        let odd = w.any(&[
-            "entree", "lasagna", "sandwich", "dog", "pizza", "enchilada", "gravy", "chili", "biscuit", "muffin",
-            "roll", "crumbles",
-        ]);
-        return (!odd).then_some(PlantProtein);
+    if w.any("morningstar, worthington, loma, gardenburger, veggie burger*, plantbased, falafel") {
+        let odd = w.any("entree, lasagna, sandwich, dog, pizza, enchilada, gravy, chili, biscuit, muffin, roll, \
+            crumbles, breakfast, nugget*, wings, riblets");
+        return (!odd).then_some(MeatAnalogue);
     }
-    let legume = w.any(&[
-        "bean*", "lentil*", "chickpea*", "pea", "peas", "cowpea*", "soybean*", "refried", "edamame", "broadbean*",
-    ]);
-    let odd = w.any(&["raw", "flour", "sprouted", "pork", "bacon", "chili", "sauce", "meal", "campbell*", "pace"]);
+    let legume = w.any(
+        "bean*, lentil*, chickpea*, pea, peas, cowpea*, soybean*, refried, edamame, broadbean*",
+    );
+    let odd = w.any(
+        "raw, flour, sprouted, pork, bacon, chili, sauce, meal, campbell*, pace, frank*, \
+        sweetened, yokan",
+    );
     (legume && !odd && w.any(COOKED)).then_some(Legume)
 }
 
 fn vegetable_kind(w: &Words, name: &str) -> Option<FoodKind> {
     use FoodKind::*;
     // Branded products ("CAMPBELL'S ...") are composite.
-    if name.split([',', ' ']).next().is_some_and(|t| t.len() > 2 && t.chars().all(|c| !c.is_lowercase())) {
+    if name
+        .split([',', ' '])
+        .next()
+        .is_some_and(|t| t.len() > 2 && t.chars().all(|c| !c.is_lowercase()))
+    {
         return None;
     }
-    let odd = w.any(&[
-        "juice", "pickle*", "relish", "catsup", "ketchup", "sauce", "paste", "puree", "powder", "flakes",
-        "dehydrated", "dried", "soup", "souffle", "pancake*", "puff*", "salad", "rings", "french", "hash", "gratin",
-        "scalloped", "unprepared", "smoothie", "creamed", "flour", "chips", "leaves", "seed", "seeds", "hot",
-        "chili", "jalapeno", "pimento", "pudding", "o brien", "stuffed", "taro", "cassava", "mountain yam",
-    ]);
+    let odd = w.any(
+        "juice, pickle*, relish, catsup, ketchup, sauce, paste, puree, powder, flakes, \
+        dehydrated, dried, soup, souffle, pancake*, puff*, salad, rings, french, hash, gratin, \
+        scalloped, unprepared, smoothie, creamed, flour, chips, leaves, seed, seeds, hot, \
+        chili, jalapeno, pimento, pudding, o brien, stuffed, taro, cassava, mountain yam, mix, \
+        pie, candied, glazed, sweetened, syrup, flowers, harvard",
+    );
     if odd {
         return None;
     }
     let f = w.first();
-    let starchy_names = [
-        "potatoes", "potato", "sweet", "corn", "yam", "parsnips", "plantains", "succotash", "lima",
-    ];
-    let starchy = starchy_names.contains(&f)
+    const STARCHY: &str =
+        "potatoes, potato, sweet, corn, yam, parsnips, plantains, succotash, lima";
+    let starchy = one_of(STARCHY, f)
         || (f == "squash" && w.has("winter"))
         || (f == "peas" && w.has("green") && !w.has("edible"));
     let legume = f == "edamame" || (f == "soybeans" && w.has("green"));
-    const VEG: &[&str] = &[
-        "asparagus", "beans", "beets", "beet", "broccoli", "brussels", "cabbage", "carrots", "carrot",
-        "cauliflower", "celery", "chard", "collards", "cucumber", "aubergine", "endive", "escarole", "kale",
-        "kohlrabi", "leeks", "lettuce", "mushrooms", "mushroom", "mustard", "okra", "onions", "peppers", "pepper",
-        "pumpkin", "radishes", "radicchio", "spinach", "squash", "tomatoes", "turnips", "turnip", "watercress",
-        "arugula", "artichokes", "bamboo", "mung", "peas", "vegetables", "yambean", "waterchestnuts", "celeriac",
-        "chayote", "sauerkraut", "tomatillos", "fennel", "hearts", "broccoli raab",
-    ];
-    let veg = VEG.contains(&f)
-        && !(f == "beans" && !w.any(&["snap", "green", "yellow", "italian"]))
-        && !(f == "mung" && !w.has("sprouted"))
-        && !(f == "mustard" && !w.has("greens"))
-        && !(f == "peppers" && !w.has("sweet"));
+    const VEG: &str = "asparagus, beans, beets, beet, broccoli, brussels, cabbage, carrots, carrot, \
+        cauliflower, celery, chard, collards, cucumber, aubergine, endive, escarole, kale, \
+        kohlrabi, leeks, lettuce, mushrooms, mushroom, mustard, okra, onions, peppers, pepper, \
+        pumpkin, radishes, radicchio, spinach, squash, tomatoes, turnips, turnip, watercress, \
+        arugula, artichokes, bamboo, mung, peas, vegetables, yambean, waterchestnuts, celeriac, \
+        chayote, sauerkraut, tomatillos, fennel, hearts, broccoli raab";
+    // Dry beans, mung seeds, mustard seed and hot peppers are not this kind.
+    let other_sense = match f {
+        "beans" => !w.any("snap, green, yellow, italian"),
+        "mung" => !w.has("sprouted"),
+        "mustard" => !w.has("greens"),
+        "peppers" => !w.has("sweet"),
+        _ => false,
+    };
+    let veg = one_of(VEG, f) && !other_sense;
     if w.has("raw") {
-        const SNACKABLE: &[&str] = &[
-            "carrots", "carrot", "celery", "cucumber", "peppers", "tomatoes", "radishes", "yambean", "broccoli",
-            "cauliflower",
-        ];
-        const SALAD: &[&str] = &[
-            "lettuce", "spinach", "arugula", "cabbage", "endive", "escarole", "watercress", "radicchio", "kale",
-            "mushrooms", "onions", "fennel", "mung", "peas",
-        ];
+        const SNACKABLE: &str = "carrots, carrot, celery, cucumber, peppers, tomatoes, radishes, yambean, broccoli, \
+            cauliflower";
+        const SALAD: &str = "lettuce, spinach, arugula, cabbage, endive, escarole, watercress, radicchio, kale, \
+            mushrooms, onions, fennel, mung, peas";
         if !veg {
             return None;
         }
-        if SNACKABLE.contains(&f) {
+        if one_of(SNACKABLE, f) {
             return Some(SaladVeg);
         }
-        return SALAD.contains(&f).then_some(Vegetable);
-    }
-    if !w.any(COOKED) && !w.has("frozen") {
-        return None;
+        return one_of(SALAD, f).then_some(Vegetable);
     }
     if !w.any(COOKED) {
         return None;
@@ -410,55 +458,58 @@ fn fruit_kind(w: &Words) -> Option<FoodKind> {
     if f == "plantains" {
         return (w.any(COOKED) && !w.has("raw")).then_some(Starchy);
     }
-    if w.has("juice") {
-        let ok = ["orange", "apple", "grapefruit", "pineapple", "tangerine", "pomegranate"].contains(&f);
-        let odd = w.any(&["undiluted", "drink", "cocktail", "blend", "smoothie", "sweetened", "frozen", "with", "powder"]);
+    // "Orange juice", not "Pineapple, canned, juice pack".
+    if w.head().contains("juice") {
+        let ok = one_of(
+            "orange, apple, grapefruit, pineapple, tangerine, pomegranate",
+            f,
+        );
+        let odd =
+            w.any("undiluted, drink, cocktail, blend, smoothie, sweetened, frozen, with, powder");
         return (ok && !odd).then_some(Juice);
     }
-    let odd = w.any(&[
-        "nectar", "syrup", "filling", "sauce", "candied", "maraschino", "relish", "peel", "pulp", "dehydrated",
-        "sweetened", "sugar", "smoothie", "stewed", "frozen", "heavy", "puree",
-    ]);
+    let odd = w.any(
+        "nectar, syrup, filling, sauce, candied, maraschino, relish, peel, pulp, dehydrated, \
+        sweetened, sugar, smoothie, stewed, frozen, heavy, puree",
+    );
     if odd {
         return None;
     }
-    const FRUIT: &[&str] = &[
-        "apples", "applesauce", "apricots", "bananas", "blackberries", "blueberries", "boysenberries", "cherries",
-        "clementines", "figs", "grapefruit", "grapes", "guavas", "kiwifruit", "mangos", "mango", "melons",
-        "melon", "mulberries", "nectarines", "oranges", "papayas", "papaya", "peaches", "pears", "persimmons",
-        "pineapple", "plums", "pomegranates", "raspberries", "strawberries", "tangerines", "watermelon",
-        "litchis", "fruit",
-    ];
-    const DRIED: &[&str] = &["dates", "raisins", "prunes", "currants"];
-    if DRIED.contains(&f) || (FRUIT.contains(&f) && w.has("dried")) {
+    const FRUIT: &str = "apples, applesauce, apricots, bananas, blackberries, blueberries, boysenberries, \
+        cherries, clementines, figs, grapefruit, grapes, guavas, kiwifruit, mangos, mango, \
+        melons, melon, mulberries, nectarines, oranges, papayas, papaya, peaches, pears, \
+        persimmons, pineapple, plums, pomegranates, raspberries, strawberries, tangerines, \
+        watermelon, litchis, fruit";
+    const DRIED: &str = "dates, raisins, prunes, currants";
+    if one_of(DRIED, f) || (one_of(FRUIT, f) && w.has("dried")) {
         return (!w.has("cooked")).then_some(DriedFruit);
     }
-    if f == "fruit" && !w.any(&["cocktail", "salad"]) {
+    if f == "fruit" && !w.any("cocktail, salad") {
         return None;
     }
     if f == "cranberries" || w.has("dried") {
         return None;
     }
-    FRUIT.contains(&f).then_some(Fruit)
+    one_of(FRUIT, f).then_some(Fruit)
 }
 
 fn cereal_kind(w: &Words) -> Option<FoodKind> {
     use FoodKind::*;
     if w.starts("cereals ready") {
-        let sugary = w.any(&[
-            "frosted", "chocolate*", "cocoa*", "marshmallow*", "cookie*", "fruity", "s mores", "trix", "lucky",
-            "chocula", "crunch", "froot", "jacks", "pops", "puffs", "smacks", "krispies treats", "pebbles",
-            "scooby", "sweet", "honey*", "sugar*", "cinnamon", "caramel*", "oops", "quisp", "cap n",
-        ]);
+        let sugary = w.any(
+            "frosted, chocolate*, cocoa*, marshmallow*, cookie*, fruity, s mores, trix, lucky, \
+            chocula, crunch, froot, jacks, pops, puffs, smacks, krispies treats, pebbles, scooby, \
+            sweet, honey*, sugar*, cinnamon, caramel*, oops, quisp, cap n",
+        );
         return (!sugary).then_some(ColdCereal);
     }
     if !w.starts("cereals") {
         return None;
     }
-    if w.any(&["cheese*", "bacon", "chocolate*", "maple", "sugar*", "butter"]) {
+    if w.any("cheese*, bacon, chocolate*, maple, sugar*, butter") {
         return None;
     }
-    if w.any(&["cooked", "prepared"]) {
+    if w.any("cooked, prepared") {
         return Some(HotCereal);
     }
     (w.has("oats") && w.has("dry") && !w.has("instant")).then_some(ColdCereal)
@@ -467,121 +518,24 @@ fn cereal_kind(w: &Words) -> Option<FoodKind> {
 fn baked_kind(w: &Words) -> Option<FoodKind> {
     use FoodKind::*;
     let f = w.first();
-    let odd = w.any(&[
-        "crumbs", "stuffing", "sticks", "dough", "pudding", "cubes", "mix", "batter", "sweet", "cinnamon", "raisin",
-        "frozen", "garlic", "cheese", "coating", "crust", "shells", "chips", "pastry", "toaster", "refrigerated",
-    ]);
+    let odd = w.any(
+        "crumbs, stuffing, sticks, dough, pudding, cubes, mix, batter, sweet, cinnamon, raisin, \
+        frozen, garlic, cheese, coating, crust, shells, chips, pastry, toaster, refrigerated, \
+        banana, pumpkin, zucchini, cornbread",
+    );
     if odd {
         return None;
     }
-    if ["bread", "bagels", "english", "rolls", "tortillas", "pita"].contains(&f)
+    if one_of("bread, bagels, english, rolls, tortillas, pita", f)
         || (w.has("bread") && w.has("glutenfree"))
     {
         return Some(Bread);
     }
-    if ["pancakes", "waffles", "waffle", "french"].contains(&f) {
+    if one_of("pancakes, waffles, waffle, french", f) {
         return Some(Pancake);
     }
     if f == "crackers" {
         return Some(SnackFood);
     }
     None
-}
-
-/// A short name for menus: "Chicken breast", "Brown rice", "Almonds".
-pub(super) fn display_name(category: &str, name: &str) -> String {
-    let no_paren = strip_parens(name);
-    let segs: Vec<&str> = no_paren.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-    let Some(first) = segs.first().copied() else { return name.trim().to_owned() };
-    let lower_first = first.to_lowercase();
-    let w = Words::new(name);
-    let seg = |i: usize| segs.get(i).copied().unwrap_or("");
-    let raw = if w.starts("cereals ready") {
-        let s1 = seg(1);
-        if s1.chars().any(char::is_lowercase) || seg(2).is_empty() { s1.to_owned() } else { format!("{s1} {}", seg(2)) }
-    } else if lower_first == "cereals" {
-        if w.has("oats") {
-            if w.any(&["cooked", "prepared"]) { "Oatmeal".to_owned() } else { "Rolled oats".to_owned() }
-        } else if w.has("grits") {
-            "Grits".to_owned()
-        } else {
-            seg(1).to_owned()
-        }
-    } else if [
-        "fish", "nuts", "seeds", "crustaceans", "mollusks", "game meat", "snacks", "beverages", "spices", "snack",
-    ]
-    .contains(&lower_first.as_str())
-    {
-        seg(1).to_owned()
-    } else if ["beef", "pork", "lamb", "veal", "chicken", "turkey", "duck"].contains(&lower_first.as_str())
-        && matches!(Cat::of(category), Cat::Beef | Cat::Pork | Cat::Lamb | Cat::Poultry)
-    {
-        const CUTS: &[&str] = &[
-            "ground", "breast", "thigh", "drumstick", "wing", "leg", "tenderloin", "sirloin", "loin", "rib",
-            "chuck", "brisket", "flank", "round", "shoulder", "shank", "chop", "steak", "ham", "bacon", "roast",
-        ];
-        let cut = segs.iter().skip(1).find_map(|s| {
-            let l = s.to_lowercase();
-            CUTS.iter().find(|c| l.split(' ').any(|t| t == **c)).copied()
-        });
-        match cut {
-            Some("ground") => format!("ground {lower_first}"),
-            Some(c) => format!("{first} {c}"),
-            None => first.to_owned(),
-        }
-    } else {
-        const STOP: &[&str] = &[
-            "raw", "cooked", "fresh", "frozen", "canned", "boiled", "whole", "regular", "mature seeds", "dry",
-            "prepared", "plain", "enriched", "unenriched", "drained", "fluid", "all commercial varieties",
-            "baked", "without salt", "with salt", "lowfat", "nonfat", "reduced fat", "commercially prepared",
-            "all varieties", "immature seeds", "solids and liquids", "broilers or fryers", "long-grain",
-            "mixed species", "toasted", "roasted", "dry roasted", "unsalted", "salted", "water pack", "juice pack",
-        ];
-        let s1 = seg(1);
-        let l1 = s1.to_lowercase();
-        let variety = !s1.is_empty()
-            && s1.split(' ').count() <= 2
-            && !STOP.contains(&l1.as_str())
-            && !l1.chars().any(|c| c.is_ascii_digit() || c == '%')
-            && !l1.starts_with("with")
-            && !l1.starts_with("without")
-            && first.split(' ').count() == 1;
-        if variety { format!("{s1} {lower_first}") } else { first.to_owned() }
-    };
-    tidy(&raw)
-}
-
-fn strip_parens(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0usize;
-    for c in s.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Sentence case; brand names in capitals become Title Case.
-fn tidy(s: &str) -> String {
-    let words: Vec<String> = s
-        .split_whitespace()
-        .map(|w| {
-            if w.len() > 1 && w.chars().all(|c| !c.is_lowercase()) && w.chars().any(char::is_alphabetic) {
-                let mut cs = w.chars();
-                cs.next().map_or(String::new(), |f| f.to_string() + &cs.as_str().to_lowercase())
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
-    let joined = words.join(" ");
-    let mut cs = joined.chars();
-    match cs.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + cs.as_str(),
-        None => joined,
-    }
 }
