@@ -122,7 +122,7 @@ pub fn validate(row: FoodRow) -> Result<ValidFood, String> {
 }
 
 fn active(f: &ValidFood, source: &str, now: DateTime<Utc>) -> food::ActiveModel {
-    let (diet_flags, meal_slots) = super::classify(&f.category, &f.name);
+    let (diet_flags, meal_slots) = super::classify(&f.category, &f.name, f.calories, f.carbs_g);
     food::ActiveModel {
         name: Set(f.name.clone()),
         name_search: Set(fold(&f.name)),

@@ -292,7 +292,13 @@ pub async fn create(state: &AppState, u: &user::Model, req: FoodCreate) -> AppRe
     errors.into_result()?;
     let now = state.now();
     let name = req.name.trim().to_string();
-    let (diet_flags, meal_slots) = super::classify(&category, &name);
+    let per_100g = 100.0 / req.serving_size;
+    let (diet_flags, meal_slots) = super::classify(
+        &category,
+        &name,
+        req.calories * per_100g,
+        req.carbs_g * per_100g,
+    );
     let txn = state.db.begin().await?;
     let f = food::ActiveModel {
         name_search: Set(fold(&name)),
@@ -381,7 +387,13 @@ pub async fn update(
     let category = req
         .category
         .map_or(f.category.clone(), |c| c.trim().to_string());
-    let (diet_flags, meal_slots) = super::classify(&category, &name);
+    let per_100g = 100.0 / n.serving_size;
+    let (diet_flags, meal_slots) = super::classify(
+        &category,
+        &name,
+        n.calories * per_100g,
+        n.carbs_g * per_100g,
+    );
     let mut am: food::ActiveModel = f.into();
     am.name_search = Set(fold(&name));
     am.name = Set(name);

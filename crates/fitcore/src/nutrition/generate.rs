@@ -23,7 +23,7 @@ use crate::{
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -201,6 +201,8 @@ async fn candidates(
                 .add(food::Column::IsPublic.eq(true))
                 .add(food::Column::OwnerId.eq(user_id)),
         )
+        // The planner is deterministic for a seed only over the same order.
+        .order_by_asc(food::Column::Id)
         .all(&state.db)
         .await?;
     Ok(rows
@@ -334,7 +336,8 @@ pub async fn run(
     let allowed: HashSet<i64> = planner_foods
         .iter()
         .filter(|f| {
-            planner::fits_diet(f.flags, &req.diet)
+            !f.slots.is_empty()
+                && planner::fits_diet(f.flags, &req.diet)
                 && !planner::hits_allergy(&f.category, &f.name, &req.allergies)
                 && !req.exclude.contains(&f.id)
         })

@@ -23,8 +23,9 @@ pub mod today;
 /// 16, keto 32, paleo 64, halal 128, kosher 256; slots: breakfast 1, lunch
 /// 2, dinner 4, snack 8). They describe the food to staff tools and SQL;
 /// the planner derives its own from name and category at planning time.
-pub fn classify(category: &str, name: &str) -> (i32, i32) {
-    let f = planner::diet_flags(category, name);
+pub fn classify(category: &str, name: &str, kcal_per_100g: f64, carbs_per_100g: f64) -> (i32, i32) {
+    let mut f = planner::diet_flags(category, name);
+    f.keto = f.keto && planner::keto_by_nutrients(kcal_per_100g, carbs_per_100g);
     let diet = [
         f.vegan,
         f.vegetarian,

@@ -408,7 +408,7 @@ pub fn nearest_household(grams: f64, portions: &[(String, f64)]) -> Option<House
         .filter_map(|(d, g)| {
             let count = grams / g;
             let halves = (count * 2.0).round() / 2.0;
-            (halves >= 0.5 && halves <= 20.0).then(|| {
+            (0.5..=20.0).contains(&halves).then(|| {
                 let miss = ((count - halves) / count.max(0.5)).abs();
                 (
                     miss,

@@ -53,6 +53,89 @@ pub struct WorkoutRow {
     pub category_slug: String,
 }
 
+/// A catalogue row with the caller's favorite and progress joined in and
+/// the total count of the filtered list (`COUNT(*) OVER ()`): a page is one
+/// statement whatever it holds.
+#[derive(Debug, Clone, FromQueryResult)]
+struct ListRow {
+    #[sea_orm(nested)]
+    workout: WorkoutRow,
+    total_count: i64,
+    favorite_id: Option<i64>,
+    progress_id: Option<i64>,
+    progress_percentage: Option<f64>,
+    completed_videos: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    times_completed: Option<i32>,
+}
+
+impl ListRow {
+    fn progress(&self) -> Option<ProgressSummary> {
+        Some(ProgressSummary {
+            id: self.progress_id?,
+            progress_percentage: self.progress_percentage.unwrap_or(0.0),
+            completed_videos: parse_ids(self.completed_videos.as_deref().unwrap_or("[]")),
+            started_at: self.started_at?,
+            completed_at: self.completed_at,
+            times_completed: self.times_completed.unwrap_or(0),
+        })
+    }
+}
+
+/// Joins the user's favorite and progress rows (at most one each, by the
+/// unique constraints) to each workout.
+fn with_caller_marks(
+    select: sea_orm::Select<workout::Entity>,
+    user_id: i64,
+) -> sea_orm::Select<workout::Entity> {
+    use crate::favorites::entity::favorite;
+    use sea_orm::sea_query::IntoCondition;
+    let fav: RelationDef = workout::Entity::belongs_to(favorite::Entity)
+        .from(workout::Column::Id)
+        .to(favorite::Column::ObjectId)
+        .on_condition(move |_, right| {
+            Expr::col((right.clone(), favorite::Column::UserId))
+                .eq(user_id)
+                .and(Expr::col((right, favorite::Column::Kind)).eq(FAVORITE_KIND))
+                .into_condition()
+        })
+        .into();
+    let prog: RelationDef = workout::Entity::belongs_to(progress::Entity)
+        .from(workout::Column::Id)
+        .to(progress::Column::WorkoutId)
+        .on_condition(move |_, right| {
+            Expr::col((right, progress::Column::UserId))
+                .eq(user_id)
+                .into_condition()
+        })
+        .into();
+    select
+        .join(JoinType::LeftJoin, fav)
+        .join(JoinType::LeftJoin, prog)
+        .column_as(favorite::Column::Id, "favorite_id")
+        .column_as(progress::Column::Id, "progress_id")
+        .column_as(progress::Column::ProgressPercentage, "progress_percentage")
+        .column_as(progress::Column::CompletedVideos, "completed_videos")
+        .column_as(progress::Column::StartedAt, "started_at")
+        .column_as(progress::Column::CompletedAt, "completed_at")
+        .column_as(progress::Column::TimesCompleted, "times_completed")
+}
+
+fn without_caller_marks(
+    select: sea_orm::Select<workout::Entity>,
+) -> sea_orm::Select<workout::Entity> {
+    let null = || Expr::cust("NULL");
+    select
+        .column_as(null(), "favorite_id")
+        .column_as(null(), "progress_id")
+        .column_as(null(), "progress_percentage")
+        .column_as(null(), "completed_videos")
+        .column_as(null(), "started_at")
+        .column_as(null(), "completed_at")
+        .column_as(null(), "times_completed")
+}
+
 fn rows() -> sea_orm::Select<workout::Entity> {
     workout::Entity::find()
         .join(JoinType::InnerJoin, category_relation())
@@ -229,7 +312,7 @@ pub async fn list_workouts(
         );
     }
     let terms = ordering(q, &["title", "created_at", "duration_minutes"])?;
-    let count = select.clone().count(&state.db).await?;
+    let count_select = select.clone();
     let terms = if terms.is_empty() {
         vec![OrderTerm {
             field: "created_at",
@@ -256,19 +339,31 @@ pub async fn list_workouts(
     } else {
         select.order_by_asc(workout::Column::Id)
     };
-    let page: Vec<WorkoutRow> = select
+    select = match viewer.user_id() {
+        Some(uid) => with_caller_marks(select, uid),
+        None => without_caller_marks(select),
+    };
+    let page: Vec<ListRow> = select
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
         .offset(p.offset())
         .limit(p.page_size)
-        .into_model::<WorkoutRow>()
+        .into_model::<ListRow>()
         .all(&state.db)
         .await?;
-    let ids: Vec<i64> = page.iter().map(|w| w.id).collect();
-    let (favorites, progress) = caller_marks(&state.db, viewer, &ids).await?;
+    // A page past the end has no row to carry the count.
+    let count = match page.first() {
+        Some(r) => u64::try_from(r.total_count).unwrap_or(0),
+        None if p.offset() == 0 => 0,
+        None => count_select.count(&state.db).await?,
+    };
     let results = page
         .into_iter()
-        .map(|w| {
-            let id = w.id;
-            workout_response(state, w, viewer, favorites.contains(&id), progress.get(&id))
+        .map(|r| {
+            let progress = r.progress();
+            let favorite = r.favorite_id.is_some();
+            let mut w = workout_response(state, r.workout, viewer, favorite, None);
+            w.progress = progress;
+            w
         })
         .collect();
     Ok((results, count))

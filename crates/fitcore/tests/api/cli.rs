@@ -297,14 +297,27 @@ fn import_foods_adds_updates_and_reports_rejected_rows() {
     )
     .expect("write csv");
     let path = file.to_string_lossy().to_string();
-    let out = sb.fitcore(&["import-foods", &path]).output().expect("import");
+    let out = sb
+        .fitcore(&["import-foods", &path])
+        .output()
+        .expect("import");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("1 inserted, 0 updated, 3 rejected"), "{text}");
-    assert!(text.contains("line 3: energy_kcal -5 is negative"), "{text}");
+    assert!(
+        text.contains("line 3: energy_kcal -5 is negative"),
+        "{text}"
+    );
     assert!(text.contains("line 4:") && text.contains("902"), "{text}");
     assert!(text.contains("line 5: name is missing"), "{text}");
-    let again = sb.fitcore(&["import-foods", &path]).output().expect("import again");
+    let again = sb
+        .fitcore(&["import-foods", &path])
+        .output()
+        .expect("import again");
     let text = String::from_utf8_lossy(&again.stdout).to_string();
     assert!(text.contains("0 inserted, 1 updated, 3 rejected"), "{text}");
 }

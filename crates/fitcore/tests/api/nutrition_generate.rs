@@ -77,7 +77,7 @@ fn assert_within_tolerance(plan: &Value) {
                 day["day_of_plan"]
             );
         }
-        assert!(!day["meals"].as_array().map_or(true, Vec::is_empty));
+        assert!(day["meals"].as_array().is_some_and(|m| !m.is_empty()));
     }
 }
 
