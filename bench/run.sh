@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # FitCore load benchmark (see bench/README.md and ../shared/BENCHMARK.md).
 #
-#   bench/run.sh [--db sqlite|postgres|both] [--workloads B7,...] [--duration 20]
+#   bench/run.sh [--db sqlite|postgres|both] [--workloads B1,B2,B7] [--duration 20]
 #                [--warmup 5] [--connections 32]
 #
 # For each database: fresh database + temp dir, `fitcore migrate up`,
 # `fitcore serve` on 127.0.0.1, time to /readyz 200, then per workload: seed
 # through the public API, warm up, measure with wrk, sample the server's RSS,
 # append a row to bench/results/results.md. Everything is torn down on exit,
-# failure or Ctrl-C.
+# failure or Ctrl-C. Implemented workloads: B1 (workout list pages), B2
+# (workout detail), B7 (refresh token rotation); B1 and B2 share one seeded
+# workout catalogue per database.
 #
 # Environment knobs:
 #   FITCORE_BIN       use this server binary instead of `cargo build --release -p fitcore`
 #   BENCH_PORT        port on 127.0.0.1 (default 18080)
 #   BENCH_THREADS     wrk threads (default 2)
 #   BENCH_USERS       users to seed (default 1000)
+#   BENCH_JOBS_DRAIN_TIMEOUT  seconds to wait for the server's job queue to
+#                     empty after the B1/B2 seeding (default 900)
+#   FITCORE_ACCESS_TOKEN_MINUTES  access token lifetime for the bench server
+#                     (default here 240, so B1/B2 tokens outlive the seeding)
+#   BENCH_MEDIA_TOOLS 1: let the server find ffprobe/ffmpeg (its PATH is kept);
+#                     default 0: the server runs with an empty PATH, so the
+#                     media job of each seeded upload skips at once (see README)
 #   BENCH_RESULTS_DIR where results.md and raw/ go (default bench/results)
 #   BENCH_PG_HOST / BENCH_PG_PORT / BENCH_PG_USER   PostgreSQL (default localhost/5432/postgres, trust auth)
 #   RUST_LOG          passed to the server (default "warn": per-request logs would skew the numbers)
@@ -42,6 +51,11 @@ READY_TIMEOUT_S=60
 STOP_TIMEOUT_S=20
 WRK_TIMEOUT=5s                 # per-request socket timeout inside wrk
 SEED_TIMEOUT_S=900             # upper bound for one seed.py run
+JOBS_DRAIN_TIMEOUT_S=${BENCH_JOBS_DRAIN_TIMEOUT:-900}
+ACCESS_TOKEN_MINUTES=${FITCORE_ACCESS_TOKEN_MINUTES:-240}
+MEDIA_TOOLS=${BENCH_MEDIA_TOOLS:-0}
+STAFF_EMAIL=bench-staff@example.com
+STAFF_PASSWORD='Bench-Passw0rd!x' # seed.py's default password
 
 usage() {
     awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "${BASH_SOURCE[0]}"
@@ -88,6 +102,11 @@ is_uint "$CONNECTIONS" && ((CONNECTIONS >= THREADS && CONNECTIONS <= 10000)) \
     || die "--connections must be $THREADS..10000 (at least one per wrk thread)"
 is_uint "$PORT" && ((PORT >= 1024 && PORT <= 65535)) || die "BENCH_PORT must be 1024..65535"
 is_uint "$USERS" && ((USERS >= 1 && USERS <= 1000000)) || die "BENCH_USERS must be 1..1000000"
+is_uint "$JOBS_DRAIN_TIMEOUT_S" && ((JOBS_DRAIN_TIMEOUT_S <= 86400)) \
+    || die "BENCH_JOBS_DRAIN_TIMEOUT must be 0..86400 seconds"
+is_uint "$ACCESS_TOKEN_MINUTES" && ((ACCESS_TOKEN_MINUTES >= 1)) \
+    || die "FITCORE_ACCESS_TOKEN_MINUTES must be a positive number of minutes"
+[[ $MEDIA_TOOLS == 0 || $MEDIA_TOOLS == 1 ]] || die "BENCH_MEDIA_TOOLS must be 0 or 1"
 BASE_URL="http://$HOST:$PORT"
 
 # ------------------------------------------------------------- workloads ----
@@ -136,6 +155,143 @@ wl_B7_prepare() {
     seed_users --login-only
 }
 
+# Shared stage for B1/B2: the workout catalogue of BENCHMARK.md, seeded once
+# per database run (WORKOUT_DATASET) and reused by every workload that needs
+# it. Users (with access tokens in $RAW_DIR/access_tokens.txt), the staff user
+# (CLI), then through the API 40 categories, 1,000 workouts (30 % premium) and
+# 6 videos each (seed.py --stage workouts; workout ids in
+# $RAW_DIR/workout_ids.txt), then progress rows for users 1..200 (seed.py
+# --stage progress). Each upload queues the server's media job
+# (ffprobe/ffmpeg) and completions queue notifications, so it waits for the
+# job queue to empty after each: otherwise those jobs would run during the
+# measurement.
+#
+# The progress stage runs with one worker on SQLite, after the job queue is
+# empty: the server's progress write is a deferred transaction that reads
+# before it writes, and SQLite answers a concurrent writer with "database is
+# locked" at once (HTTP 500) instead of waiting (a server bug, see README).
+WORKOUT_DATASET=0 ACCESS_MINTED_S=0
+
+create_staff() {
+    log "creating the staff user $STAFF_EMAIL (fitcore createsuperuser)"
+    # A background child reads /dev/null, so the password comes from a file.
+    printf '%s\n' "$STAFF_PASSWORD" >"$TMP_DIR/staff_password"
+    run_child 120 "$RAW_DIR/createsuperuser.log" sh -c 'exec "$@" <"$0"' "$TMP_DIR/staff_password" \
+        env "${SERVER_ENV[@]}" "$BIN" createsuperuser --email "$STAFF_EMAIL" --password - \
+        || { cat "$RAW_DIR/createsuperuser.log" >&2; die "fitcore createsuperuser failed (log: $RAW_DIR/createsuperuser.log)"; }
+    rm -f -- "$TMP_DIR/staff_password"
+}
+
+# Sum of the pending and running jobs from GET /metrics, or "" if unavailable.
+queued_jobs() {
+    curl -s --max-time 5 -f "$BASE_URL/metrics" 2>/dev/null \
+        | awk '/^jobs\{/ && /status="(pending|running)"/ {n += $NF; seen = 1} END {if (seen) printf "%d", n}'
+}
+
+wait_jobs_drained() { # sets JOBS_DRAIN_MS
+    local t0 n last_log=0
+    t0=$(now_ms)
+    JOBS_DRAIN_MS=0
+    n=$(queued_jobs)
+    if [[ -z $n ]]; then
+        log "WARNING: GET /metrics gave no job counts: cannot wait for the media jobs"
+        return 0
+    fi
+    log "waiting for the server's job queue to empty ($n pending/running)"
+    while ((n > 0)); do
+        require_server_alive
+        (($(now_ms) - t0 < JOBS_DRAIN_TIMEOUT_S * 1000)) \
+            || die "$n jobs still pending/running after ${JOBS_DRAIN_TIMEOUT_S}s (BENCH_JOBS_DRAIN_TIMEOUT); they would skew the measurement"
+        if (($(now_ms) - last_log >= 15000)); then
+            ((last_log == 0)) || log "  $n jobs pending/running"
+            last_log=$(now_ms)
+        fi
+        sleep 1
+        n=$(queued_jobs)
+        n=${n:-0}
+    done
+    JOBS_DRAIN_MS=$(($(now_ms) - t0))
+    log "job queue empty after $((JOBS_DRAIN_MS / 1000)) s"
+}
+
+seed_workout_dataset() {
+    if ((WORKOUT_DATASET)); then
+        log "workout dataset already seeded in this database: reusing it"
+        return 0
+    fi
+    local t0 t1 users_ms catalogue_ms progress_ms drain_ms=0
+    local progress_users=$((USERS < 200 ? USERS : 200)) progress_workers=16
+    [[ $DB_KIND == sqlite ]] && progress_workers=1
+    t0=$(now_ms)
+    seed_users --access-out "$RAW_DIR/access_tokens.txt"
+    ACCESS_MINTED_S=$(date +%s)
+    users_ms=$(($(now_ms) - t0))
+    create_staff
+    log "seeding the workout catalogue via the API"
+    t1=$(now_ms)
+    run_child "$SEED_TIMEOUT_S" - python3 "$BENCH_DIR/seed.py" --stage workouts \
+        --base-url "$BASE_URL" --workers 16 \
+        --staff-email "$STAFF_EMAIL" --staff-password "$STAFF_PASSWORD" \
+        --ids-out "$RAW_DIR/workout_ids.txt" \
+        || die "seeding the workout catalogue failed"
+    catalogue_ms=$(($(now_ms) - t1))
+    wait_jobs_drained
+    drain_ms=$JOBS_DRAIN_MS
+    log "seeding progress for $progress_users users via the API ($progress_workers worker(s))"
+    t1=$(now_ms)
+    run_child "$SEED_TIMEOUT_S" - python3 "$BENCH_DIR/seed.py" --stage progress \
+        --base-url "$BASE_URL" --workers "$progress_workers" \
+        --access-tokens "$RAW_DIR/access_tokens.txt" --progress-users "$progress_users" \
+        || die "seeding workout progress failed"
+    progress_ms=$(($(now_ms) - t1))
+    wait_jobs_drained
+    drain_ms=$((drain_ms + JOBS_DRAIN_MS))
+    WORKOUT_DATASET=1
+    local summary
+    summary="total_s=$((($(now_ms) - t0) / 1000)) users_s=$((users_ms / 1000)) catalogue_s=$((catalogue_ms / 1000)) progress_s=$((progress_ms / 1000)) job_drain_s=$((drain_ms / 1000))"
+    echo "$summary" >"$RAW_DIR/seed_workouts.txt"
+    log "workout dataset seeded: $summary"
+}
+
+# Access tokens live FITCORE_ACCESS_TOKEN_MINUTES: if the seeded ones could
+# expire before the measured run ends, log everyone in again.
+refresh_access_tokens_if_old() {
+    local age=$(($(date +%s) - ACCESS_MINTED_S))
+    if ((age + DURATION + 120 > ACCESS_TOKEN_MINUTES * 60)); then
+        log "access tokens are ${age}s old: logging the users in again"
+        seed_users --login-only --access-out "$RAW_DIR/access_tokens.txt"
+        ACCESS_MINTED_S=$(date +%s)
+    fi
+}
+
+workout_pages() { # 20 a page (the API's default page size)
+    local n
+    n=$(grep -c . "$RAW_DIR/workout_ids.txt") || die "no seeded workout ids in $RAW_DIR/workout_ids.txt"
+    echo $(((n + 19) / 20))
+}
+
+wl_B1_seed() {
+    seed_workout_dataset
+    WL_SCRIPT=$BENCH_DIR/wrk/b1_workouts_list.lua
+    WL_PATH=/api/v1/workouts/workouts/
+    WL_ARGS=("$RAW_DIR/access_tokens.txt" "$(workout_pages)")
+}
+
+wl_B1_prepare() {
+    refresh_access_tokens_if_old
+}
+
+wl_B2_seed() {
+    seed_workout_dataset
+    WL_SCRIPT=$BENCH_DIR/wrk/b2_workout_detail.lua
+    WL_PATH=/api/v1/workouts/workouts/
+    WL_ARGS=("$RAW_DIR/access_tokens.txt" "$RAW_DIR/workout_ids.txt")
+}
+
+wl_B2_prepare() {
+    refresh_access_tokens_if_old
+}
+
 for wl in "${WORKLOADS[@]}"; do
     [[ $wl =~ ^B[0-9]+$ ]] && declare -F "wl_${wl}_seed" >/dev/null \
         || die "workload '$wl' is not implemented (available: $(declare -F | awk '$3 ~ /^wl_B[0-9]+_seed$/ {sub(/^wl_/, "", $3); sub(/_seed$/, "", $3); printf "%s%s", sep, $3; sep = ","}'))"
@@ -143,7 +299,7 @@ for wl in "${WORKLOADS[@]}"; do
 done
 
 # ----------------------------------------------------------------- state ----
-SERVER_PID='' SAMPLER_PID='' CHILD_PID='' TMP_DIR='' PG_DB='' RAW_DIR='' CLEANING=0
+SERVER_PID='' SAMPLER_PID='' CHILD_PID='' TMP_DIR='' PG_DB='' RAW_DIR='' DB_KIND='' CLEANING=0
 ROWS=()
 
 # Runs a long child (seed, migrate, wrk) in the background and waits for it.
@@ -279,6 +435,7 @@ SERVER_ENV=()
 
 setup_database() { # db
     local db=$1
+    DB_KIND=$db
     TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fitcore-bench.XXXXXX")
     mkdir -p "$TMP_DIR/data"
     case $db in
@@ -300,8 +457,19 @@ setup_database() { # db
         FITCORE_DATA_DIR="$TMP_DIR/data"
         DATABASE_URL="$DATABASE_URL"
         FITCORE_RATE_LIMIT_DISABLED=true
+        FITCORE_ACCESS_TOKEN_MINUTES="$ACCESS_TOKEN_MINUTES"
         RUST_LOG="${RUST_LOG:-warn}"
     )
+    # FitCore's only child processes are ffprobe/ffmpeg, in the media job that
+    # every video upload queues. The seeded files are fake MP4s in which they
+    # find nothing, so they would only burn CPU (6,000 jobs, ~3 spawns each:
+    # 10+ minutes on 2 cores). Without them on PATH the job stores the same
+    # result (no duration, no thumbnail) at once.
+    if ((MEDIA_TOOLS == 0)); then
+        mkdir -p "$TMP_DIR/no-media-tools"
+        SERVER_ENV+=(PATH="$TMP_DIR/no-media-tools")
+    fi
+    WORKOUT_DATASET=0 ACCESS_MINTED_S=0
 }
 
 migrate() {
@@ -442,12 +610,13 @@ kib_to_mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 # ------------------------------------------------------------ workload run ----
 run_workload() { # db workload
-    local db=$1 wl=$2 out rss_file samples peak_kib hwm_kib row
+    local db=$1 wl=$2 out rss_file samples peak_kib hwm_kib row seeded_kib start_kib
     log "[$db] $wl: seeding"
     WL_SCRIPT='' WL_PATH='' WL_ARGS=()
     "wl_${wl}_seed"
     [[ -f $WL_SCRIPT && -n $WL_PATH ]] || die "wl_${wl}_seed did not set WL_SCRIPT/WL_PATH"
     require_server_alive
+    seeded_kib=$(proc_status_kib "$SERVER_PID" VmRSS)
 
     if ((WARMUP > 0)); then
         log "[$db] $wl: warm-up ${WARMUP}s"
@@ -460,6 +629,7 @@ run_workload() { # db workload
 
     log "[$db] $wl: measuring ${DURATION}s at $CONNECTIONS connections ($THREADS wrk threads)"
     rss_file=$RAW_DIR/$wl.rss_kib
+    start_kib=$(proc_status_kib "$SERVER_PID" VmRSS)
     samples=$(((DURATION + 70) * 5)) # 200 ms polls, bounded past wrk's own bound
     rss_sampler "$SERVER_PID" "$rss_file" "$samples" 3>&- &
     SAMPLER_PID=$!
@@ -476,7 +646,7 @@ run_workload() { # db workload
     {
         echo "db=$db workload=$wl duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS users=$USERS"
         echo "req_per_s=$WRK_RPS p50_ms=$WRK_P50_MS p99_ms=$WRK_P99_MS errors=$WRK_ERRORS ($WRK_ERR_DETAIL)"
-        echo "peak_rss_sampled_mb=$(kib_to_mb "$peak_kib") vm_hwm_mb=$(kib_to_mb "$hwm_kib") startup_ms=$STARTUP_MS"
+        echo "peak_rss_sampled_mb=$(kib_to_mb "$peak_kib") vm_hwm_mb=$(kib_to_mb "$hwm_kib") rss_after_seed_mb=$(kib_to_mb "$seeded_kib") rss_at_start_mb=$(kib_to_mb "$start_kib") startup_ms=$STARTUP_MS"
     } | tee "$RAW_DIR/$wl.summary.txt" >&2
     ((WRK_ERRORS == 0)) || log "WARNING: $db $wl had $WRK_ERRORS errors ($WRK_ERR_DETAIL); see $out"
 }

@@ -4,15 +4,37 @@
 Python 3.11 standard library only (urllib + concurrent.futures); never touches
 the database directly, so it can drive any implementation of API.md.
 
-Current stage: users. Registers N deterministic users (bench-user-0001@example.com,
-...) via POST /api/v1/auth/register/; a 409 (already registered) falls back to
-POST /api/v1/auth/login/. Writes one refresh token per line, in user order, to
---out. With --login-only every user is logged in (no registration), which
-hands out a fresh, never-used refresh token per user: run.sh uses that after
-a B7 warm-up has rotated (and blacklisted) the previous tokens.
+Stages (--stage):
 
-Later workloads (B1-B6, B8) add their own seeding stages here, each a function
-taking the same Client, selected by a flag.
+users (default)
+    Registers N deterministic users (bench-user-0001@example.com, ...) via
+    POST /api/v1/auth/register/; a 409 (already registered) falls back to
+    POST /api/v1/auth/login/. Writes one refresh token per line, in user order,
+    to --out, and (with --access-out) one access token per line. With
+    --login-only every user is logged in (no registration), which hands out a
+    fresh, never-used refresh token per user: run.sh uses that after a B7
+    warm-up has rotated (and blacklisted) the previous tokens.
+
+workouts
+    The workout catalogue of BENCHMARK.md, for B1/B2: logs in the staff user
+    (created beforehand with `fitcore createsuperuser`), then creates 40
+    categories, 1,000 workouts (30 % premium, chosen by the seed) and 6 small
+    videos per workout (multipart uploads, ~4 KB each: an ISO-BMFF `ftyp` box
+    plus a `free` box). Writes the created workout ids, one per line, to
+    --ids-out. Meant for an empty catalogue (run.sh seeds a fresh database):
+    it is not idempotent.
+
+progress
+    Progress rows for users 1..200 (their access tokens come from the users
+    stage's --access-out file), each on 5 non-premium workouts (found through
+    GET workouts/workouts/?is_premium=false), about one in five at 100 %.
+    Each user's rows are sent in sequence (users in parallel). An HTTP 500 is
+    retried a few times and counted (see the README: FitCore on SQLite answers
+    500 "database is locked" to concurrent progress writes, so run.sh runs
+    this stage with one worker there; on PostgreSQL one user's concurrent
+    completions race on the achievements' unique key).
+
+Every stage runs its requests on a thread pool (--workers).
 """
 
 from __future__ import annotations
@@ -26,13 +48,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 DEFAULT_BASE_URL = "http://127.0.0.1:18080"
 DEFAULT_PASSWORD = "Bench-Passw0rd!x"
 DEFAULT_SEED = 20261126
+DEFAULT_STAFF_EMAIL = "bench-staff@example.com"
 MAX_ATTEMPTS = 5  # per request, for 429 / 503 / connection errors only
+
+T = TypeVar("T")
 
 FIRST_NAMES = [
     "Ada", "Alan", "Barbara", "Claude", "Dennis", "Edsger", "Frances", "Grace",
@@ -80,17 +108,29 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def post_json(self, path: str, payload: dict) -> tuple[int, dict]:
-        """POST JSON; returns (status, decoded body). Retries 429/503 and
-        connection errors a bounded number of times."""
-        data = json.dumps(payload).encode()
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        token: str | None = None,
+        idempotent: bool = True,
+    ) -> tuple[int, dict]:
+        """Returns (status, decoded body). Retries 429/503 (the server did
+        nothing) a bounded number of times, and connection errors too when
+        `idempotent`; a request that creates something is only retried when
+        the connection was refused (nothing was sent), so a timeout never
+        creates a duplicate."""
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         last_error = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             req = urllib.request.Request(
-                self.base_url + path,
-                data=data,
-                method="POST",
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                self.base_url + path, data=data, method=method, headers=headers
             )
             retry_after = 0.5 * attempt
             try:
@@ -106,10 +146,57 @@ class Client:
                 except ValueError:
                     pass
             except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
+                reason = getattr(err, "reason", err)
+                if not idempotent and not isinstance(reason, ConnectionRefusedError):
+                    raise SeedError(f"{method} {path}: {type(err).__name__}: {err} "
+                                    "(not retried: the server may have acted on it)") from err
                 last_error = f"{type(err).__name__}: {err}"
             if attempt < MAX_ATTEMPTS:
                 time.sleep(min(retry_after, 10.0))
-        raise SeedError(f"POST {path}: giving up after {MAX_ATTEMPTS} attempts ({last_error})")
+        raise SeedError(f"{method} {path}: giving up after {MAX_ATTEMPTS} attempts ({last_error})")
+
+    def post_json(
+        self, path: str, payload: dict, token: str | None = None, idempotent: bool = True
+    ) -> tuple[int, dict]:
+        return self.request("POST", path, json.dumps(payload).encode(), "application/json",
+                            token, idempotent)
+
+    def get_json(self, path: str, token: str | None = None) -> tuple[int, dict]:
+        return self.request("GET", path, token=token)
+
+    def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, str],
+        files: dict[str, tuple[str, str, bytes]],
+        token: str | None = None,
+    ) -> tuple[int, dict]:
+        """multipart/form-data, built by hand: `files` maps a field name to
+        (file name, content type, bytes). Never retried on network errors."""
+        body, content_type = encode_multipart(fields, files)
+        return self.request("POST", path, body, content_type, token, idempotent=False)
+
+
+def encode_multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, str, bytes]]
+) -> tuple[bytes, str]:
+    boundary = f"fitcore-bench-{uuid.uuid4().hex}"
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, (filename, ctype, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {ctype}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _decode(raw: bytes) -> dict:
@@ -120,23 +207,29 @@ def _decode(raw: bytes) -> dict:
     return value if isinstance(value, dict) else {"_value": value}
 
 
-def _refresh_from(status: int, body: dict, what: str, email: str) -> str:
-    token = body.get("refresh")
+def _token_from(status: int, body: dict, what: str, email: str, kind: str) -> str:
+    token = body.get(kind)
     if not isinstance(token, str) or not token:
-        raise SeedError(f"{what} {email}: HTTP {status} without a refresh token: {body}")
+        raise SeedError(f"{what} {email}: HTTP {status} without a '{kind}' token: {body}")
     return token
 
 
-def login(client: Client, user: User, password: str) -> str:
+def _tokens_from(status: int, body: dict, what: str, email: str) -> tuple[str, str]:
+    """(refresh, access) from a login/register body."""
+    return (_token_from(status, body, what, email, "refresh"),
+            _token_from(status, body, what, email, "access"))
+
+
+def login(client: Client, email: str, password: str) -> tuple[str, str]:
     status, body = client.post_json(
-        "/api/v1/auth/login/", {"email": user.email, "password": password}
+        "/api/v1/auth/login/", {"email": email, "password": password}
     )
     if status != 200:
-        raise SeedError(f"login {user.email}: expected 200, got {status}: {body}")
-    return _refresh_from(status, body, "login", user.email)
+        raise SeedError(f"login {email}: expected 200, got {status}: {body}")
+    return _tokens_from(status, body, "login", email)
 
 
-def register_or_login(client: Client, user: User, password: str) -> tuple[str, str]:
+def register_or_login(client: Client, user: User, password: str) -> tuple[str, tuple[str, str]]:
     status, body = client.post_json(
         "/api/v1/auth/register/",
         {
@@ -147,90 +240,399 @@ def register_or_login(client: Client, user: User, password: str) -> tuple[str, s
         },
     )
     if status == 201:
-        return "registered", _refresh_from(status, body, "register", user.email)
+        return "registered", _tokens_from(status, body, "register", user.email)
     if status == 409:
-        return "logged_in", login(client, user, password)
+        return "logged_in", login(client, user.email, password)
     raise SeedError(f"register {user.email}: expected 201 or 409, got {status}: {body}")
 
 
+def run_pool(items: Iterable[T], fn: Callable[[T], Any], workers: int) -> tuple[list[Any], list[str]]:
+    """Runs fn over items on a thread pool; returns (results in item order,
+    failure messages). The first failure cancels what has not started yet."""
+    failures: list[str] = []
+    results: list[Any] = []
+    cancelled = False
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        for fut in futures:
+            if fut.cancelled():
+                results.append(None)
+                continue
+            try:
+                results.append(fut.result())
+            except SeedError as err:
+                results.append(None)
+                failures.append(str(err))
+            except Exception as err:  # noqa: BLE001 - report anything, then fail
+                results.append(None)
+                failures.append(f"{type(err).__name__}: {err}")
+            if failures and not cancelled:
+                # Stop wasting time: cancel what has not started yet.
+                cancelled = True
+                for f in futures:
+                    f.cancel()
+    return results, failures
+
+
+def report_failures(failures: list[str], what: str) -> None:
+    for msg in failures[:5]:
+        print(f"seed.py: error: {msg}", file=sys.stderr)
+    print(f"seed.py: {len(failures)} {what} failed", file=sys.stderr)
+
+
+def write_lines(path: str, lines: Iterable[object]) -> None:
+    """Writes one value per line, atomically (temp file + rename)."""
+    tmp = f"{path}.tmp.{os.getpid()}"
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(tmp, "w", encoding="ascii") as fh:
+        fh.writelines(f"{v}\n" for v in lines)
+    os.replace(tmp, path)
+
+
+def read_lines(path: str) -> list[str]:
+    with open(path, encoding="ascii") as fh:
+        return [line.strip() for line in fh if line.strip()]
+
+
+# ------------------------------------------------------------------- users ----
 def seed_users(args: argparse.Namespace) -> int:
     client = Client(args.base_url, args.timeout)
     users = bench_users(args.users, args.seed)
-    tokens: list[str | None] = [None] * len(users)
     counts = {"registered": 0, "logged_in": 0}
     lock = threading.Lock()
     started = time.monotonic()
 
-    def one(user: User) -> None:
+    def one(user: User) -> tuple[str, str]:
         if args.login_only:
-            kind, token = "logged_in", login(client, user, args.password)
+            kind, tokens = "logged_in", login(client, user.email, args.password)
         else:
-            kind, token = register_or_login(client, user, args.password)
-        tokens[user.index - 1] = token
+            kind, tokens = register_or_login(client, user, args.password)
         with lock:
             counts[kind] += 1
+        return tokens
 
-    failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(one, u) for u in users]
-        for fut in futures:
-            try:
-                fut.result()
-            except SeedError as err:
-                failures.append(str(err))
-                if len(failures) == 1:
-                    # Stop wasting time: cancel what has not started yet.
-                    for f in futures:
-                        f.cancel()
-            except Exception as err:  # noqa: BLE001 - report anything, then fail
-                failures.append(f"{type(err).__name__}: {err}")
+    results, failures = run_pool(users, one, args.workers)
     elapsed = time.monotonic() - started
 
     if failures:
-        for msg in failures[:5]:
-            print(f"seed.py: error: {msg}", file=sys.stderr)
-        print(f"seed.py: {len(failures)} user(s) failed", file=sys.stderr)
+        report_failures(failures, "user(s)")
         return 1
-    if any(t is None for t in tokens):
+    if any(t is None for t in results):
         print("seed.py: error: some users got no token", file=sys.stderr)
         return 1
 
     if args.out:
-        tmp = f"{args.out}.tmp.{os.getpid()}"
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(tmp, "w", encoding="ascii") as fh:
-            fh.writelines(f"{t}\n" for t in tokens)
-        os.replace(tmp, args.out)
+        write_lines(args.out, (refresh for refresh, _ in results))
+    if args.access_out:
+        write_lines(args.access_out, (access for _, access in results))
 
     rate = len(users) / elapsed if elapsed > 0 else float("inf")
     print(
         f"seed.py: {len(users)} users in {elapsed:.1f} s ({rate:.0f}/s): "
         f"{counts['registered']} registered, {counts['logged_in']} logged in"
-        + (f"; refresh tokens -> {args.out}" if args.out else ""),
+        + (f"; refresh tokens -> {args.out}" if args.out else "")
+        + (f"; access tokens -> {args.access_out}" if args.access_out else ""),
         file=sys.stderr,
     )
     return 0
 
 
+# ---------------------------------------------------------------- workouts ----
+THEMES = [
+    "Strength", "HIIT", "Yoga", "Pilates", "Cardio", "Mobility", "Core", "Boxing",
+    "Cycling", "Running", "Rowing", "Stretching", "Barre", "Dance", "Kettlebell",
+    "Calisthenics", "Functional", "Recovery", "Balance", "Plyometrics",
+]
+LEVELS = ["Foundations", "Advanced"]
+ADJECTIVES = [
+    "Quick", "Total", "Express", "Power", "Steady", "Explosive", "Gentle", "Intense",
+    "Morning", "Evening", "Full-Body", "Lower-Body", "Upper-Body", "Endurance", "Tempo",
+]
+NOUNS = ["Session", "Circuit", "Flow", "Blast", "Burn", "Builder", "Challenge", "Routine", "Ladder", "Sprint"]
+MOVES = [
+    "Warm-up", "Squats", "Lunges", "Push-ups", "Rows", "Planks", "Deadlifts", "Burpees",
+    "Bridges", "Presses", "Twists", "Jumps", "Holds", "Cool-down", "Stretch",
+]
+DIFFICULTIES = ["beginner", "intermediate", "advanced"]
+GOALS = ["lose_weight", "build_muscle", "maintain", "improve_endurance", "general_fitness"]
+DURATIONS = [10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 75, 90]
+PAGE_SIZE = 20  # the API's default page size (B1 requests ?page=N only)
+
+
+def fake_mp4(size: int) -> bytes:
+    """A tiny ISO-BMFF file the server's content sniffing accepts as MP4: an
+    `ftyp` box (major brand isom, compatible isom/mp41) and a `free` box
+    padding it to `size` bytes. It has no `moov`, so the server's media job
+    (ffprobe/ffmpeg) finds no duration or thumbnail, quickly."""
+    ftyp = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
+    size = max(size, len(ftyp) + 8)
+    pad = size - len(ftyp)
+    return ftyp + pad.to_bytes(4, "big") + b"free" + b"\x00" * (pad - 8)
+
+
+@dataclass(frozen=True)
+class WorkoutSpec:
+    index: int  # 0-based
+    payload: dict  # without category_id
+    category: int  # index into the categories
+    is_premium: bool
+
+
+def workout_specs(count: int, categories: int, premium_percent: int,
+                  rng: random.Random) -> list[WorkoutSpec]:
+    premium = set(rng.sample(range(count), round(count * premium_percent / 100)))
+    width = max(4, len(str(count)))
+    specs = []
+    for i in range(count):
+        cat = rng.randrange(categories)
+        theme = THEMES[cat % len(THEMES)]
+        title = f"{rng.choice(ADJECTIVES)} {theme} {rng.choice(NOUNS)} {i + 1:0{width}d}"
+        moves = ", ".join(rng.sample(MOVES, 4))
+        specs.append(WorkoutSpec(
+            index=i,
+            category=cat,
+            is_premium=i in premium,
+            payload={
+                "title": title,
+                "description": (f"{title}: a {theme.lower()} workout built around {moves}. "
+                                "Warm up first, keep good form and rest when you need to."),
+                "duration_minutes": rng.choice(DURATIONS),
+                "difficulty": rng.choice(DIFFICULTIES),
+                "goals": rng.sample(GOALS, rng.randint(1, 3)),
+                "is_premium": i in premium,
+            },
+        ))
+    return specs
+
+
+def seed_workouts(args: argparse.Namespace) -> int:
+    client = Client(args.base_url, args.timeout)
+    rng = random.Random(f"{args.seed}/workouts")
+    total_started = time.monotonic()
+    phases: list[str] = []
+
+    def phase_done(name: str, n: int, started: float) -> None:
+        secs = time.monotonic() - started
+        phases.append(f"{n} {name} in {secs:.1f} s ({n / secs if secs > 0 else 0:.0f}/s)")
+        print(f"seed.py: {phases[-1]}", file=sys.stderr)
+
+    _, staff = login(client, args.staff_email, args.staff_password)
+
+    # Categories.
+    started = time.monotonic()
+    cat_names = [f"{THEMES[i % len(THEMES)]} {LEVELS[(i // len(THEMES)) % len(LEVELS)]}"
+                 + (f" {i // (len(THEMES) * len(LEVELS)) + 1}" if i >= len(THEMES) * len(LEVELS) else "")
+                 for i in range(args.categories)]
+
+    def create_category(name: str) -> int:
+        slug = name.lower().replace(" ", "-")
+        status, body = client.post_json("/api/v1/workouts/categories/",
+                                        {"name": name, "slug": slug}, staff, idempotent=False)
+        if status != 201 or not isinstance(body.get("id"), int):
+            raise SeedError(f"category {name}: expected 201 with an id, got {status}: {body}")
+        return body["id"]
+
+    cat_ids, failures = run_pool(cat_names, create_category, args.workers)
+    if failures:
+        report_failures(failures, "categories")
+        return 1
+    phase_done("categories", len(cat_ids), started)
+
+    # Workouts.
+    started = time.monotonic()
+    specs = workout_specs(args.workouts, len(cat_ids), args.premium_percent, rng)
+
+    def create_workout(spec: WorkoutSpec) -> int:
+        payload = dict(spec.payload, category_id=cat_ids[spec.category])
+        status, body = client.post_json("/api/v1/workouts/workouts/", payload, staff,
+                                        idempotent=False)
+        if status != 201 or not isinstance(body.get("id"), int):
+            raise SeedError(f"workout {spec.index + 1}: expected 201 with an id, got {status}: {body}")
+        return body["id"]
+
+    workout_ids, failures = run_pool(specs, create_workout, args.workers)
+    if failures:
+        report_failures(failures, "workouts")
+        return 1
+    phase_done(f"workouts ({sum(s.is_premium for s in specs)} premium)", len(workout_ids), started)
+    if args.ids_out:
+        write_lines(args.ids_out, workout_ids)
+
+    # Videos: order_index is sent explicitly, since uploads to one workout run
+    # concurrently; the first video of each workout is free.
+    started = time.monotonic()
+    content = fake_mp4(args.video_bytes)
+    uploads = [(wid, k, rng.choice(MOVES)) for wid in workout_ids
+               for k in range(args.videos_per_workout)]
+
+    def upload(item: tuple[int, int, str]) -> int:
+        wid, k, move = item
+        status, body = client.post_multipart(
+            f"/api/v1/workouts/workouts/{wid}/videos/",
+            {"title": f"Part {k + 1}: {move}", "is_free": "true" if k == 0 else "false",
+             "order_index": str(k)},
+            {"file": (f"bench-{wid}-{k + 1}.mp4", "video/mp4", content)},
+            staff,
+        )
+        if status != 201 or not isinstance(body.get("id"), int):
+            raise SeedError(f"video {k + 1} of workout {wid}: expected 201, got {status}: {body}")
+        return body["id"]
+
+    video_ids, failures = run_pool(uploads, upload, args.workers)
+    if failures:
+        report_failures(failures, "video upload(s)")
+        return 1
+    phase_done(f"videos ({len(content)} bytes each)", len(video_ids), started)
+
+    # Check what the API now reports.
+    status, body = client.get_json("/api/v1/workouts/workouts/?page_size=1", staff)
+    listed = body.get("count") if status == 200 else None
+    if listed != args.workouts:
+        print(f"seed.py: error: GET workouts/workouts/ counts {listed} (HTTP {status}), "
+              f"expected {args.workouts}: was the catalogue empty?", file=sys.stderr)
+        return 1
+    elapsed = time.monotonic() - total_started
+    print(f"seed.py: workouts stage done in {elapsed:.1f} s: " + "; ".join(phases)
+          + (f"; workout ids -> {args.ids_out}" if args.ids_out else "")
+          + f"; {listed} workouts listed ({-(-listed // PAGE_SIZE)} pages of {PAGE_SIZE})",
+          file=sys.stderr)
+    return 0
+
+
+def seed_progress(args: argparse.Namespace) -> int:
+    """Users 1..N each record progress on a few non-premium workouts (premium
+    ones answer 403 without a subscription); about one in five runs is
+    complete. The workouts come from the API, so this works on any catalogue."""
+    client = Client(args.base_url, args.timeout)
+    rng = random.Random(f"{args.seed}/progress")
+    started = time.monotonic()
+    if not args.access_tokens:
+        print("seed.py: error: the progress stage needs --access-tokens (from the users stage)",
+              file=sys.stderr)
+        return 1
+    access_tokens = read_lines(args.access_tokens)
+    if len(access_tokens) < args.progress_users:
+        print(f"seed.py: error: {args.access_tokens} holds {len(access_tokens)} tokens, "
+              f"--progress-users wants {args.progress_users}", file=sys.stderr)
+        return 1
+
+    open_ids: list[int] = []
+    page = 1
+    while True:
+        status, body = client.get_json(
+            f"/api/v1/workouts/workouts/?is_premium=false&page_size=100&page={page}",
+            access_tokens[0])
+        results = body.get("results") if status == 200 else None
+        if not isinstance(results, list):
+            print(f"seed.py: error: listing non-premium workouts: HTTP {status}: {body}",
+                  file=sys.stderr)
+            return 1
+        open_ids.extend(w["id"] for w in results if not w.get("is_premium"))
+        if not results or not body.get("next") or page >= 10_000:
+            break
+        page += 1
+    open_ids.sort()
+    if not open_ids:
+        print("seed.py: error: no non-premium workouts to record progress on", file=sys.stderr)
+        return 1
+
+    per_user = min(args.progress_per_user, len(open_ids))
+    plans: list[list[tuple[str, int, float]]] = []
+    for u in range(args.progress_users):
+        plan = []
+        for wid in rng.sample(open_ids, per_user):
+            pct = 100.0 if rng.random() < 0.2 else float(rng.randrange(5, 100, 5))
+            plan.append((access_tokens[u], wid, pct))
+        plans.append(plan)
+    rows = [row for plan in plans for row in plan]
+    retried = 0
+    lock = threading.Lock()
+
+    def progress(row: tuple[str, int, float]) -> int:
+        nonlocal retried
+        token, wid, pct = row
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            status, body = client.post_json("/api/v1/workouts/progress/",
+                                            {"workout_id": wid, "progress_percentage": pct},
+                                            token, idempotent=False)
+            if status in (200, 201):
+                return status
+            # A 500 rolled the whole change back, and setting a percentage
+            # again is harmless: retry, but count it (it is a server bug).
+            if status != 500 or attempt == MAX_ATTEMPTS:
+                break
+            with lock:
+                retried += 1
+            time.sleep(0.05 * attempt)
+        raise SeedError(f"progress on workout {wid}: expected 201/200, got {status}: {body}")
+
+    # One task per user, their rows in sequence, as a client would send them:
+    # concurrent completions by one user race for the same achievement row
+    # (the server answers 500, unique violation on uq_user_achievements_code).
+    done, failures = run_pool(plans, lambda plan: [progress(row) for row in plan], args.workers)
+    if failures:
+        report_failures(failures, "user(s)' progress")
+        return 1
+    elapsed = time.monotonic() - started
+    n = sum(len(d) for d in done)
+    print(f"seed.py: {n} progress rows ({args.progress_users} users x {per_user} of "
+          f"{len(open_ids)} non-premium workouts; "
+          f"{sum(1 for _, _, pct in rows if pct >= 100)} complete) in {elapsed:.1f} s "
+          f"({n / elapsed if elapsed > 0 else 0:.0f}/s)", file=sys.stderr)
+    if retried:
+        print(f"seed.py: WARNING: {retried} progress POST(s) answered HTTP 500 and were retried "
+              "(see the server log: on SQLite 'database is locked' under concurrent writes)",
+              file=sys.stderr)
+    return 0
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        description="Seed FitCore benchmark users through the public API "
-        "(register, or log in when already registered) and write their "
-        "refresh tokens, one per line.",
+        description="Seed the FitCore benchmark dataset through the public API. "
+        "Stage 'users' (default): register the bench users (or log them in when "
+        "already registered) and write their tokens, one per line. Stage "
+        "'workouts': categories, workouts and videos for B1/B2. Stage 'progress': "
+        "the users' progress on non-premium workouts.",
     )
+    p.add_argument("--stage", choices=["users", "workouts", "progress"], default="users",
+                   help="what to seed (default users)")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL,
                    help=f"server base URL (default {DEFAULT_BASE_URL})")
-    p.add_argument("--users", type=int, default=1000, help="number of users (default 1000)")
-    p.add_argument("--out", help="write refresh tokens here, one per line, in user order")
-    p.add_argument("--login-only", action="store_true",
-                   help="only log the users in (fresh refresh tokens); do not register")
     p.add_argument("--workers", type=int, default=16, help="concurrent requests (default 16)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"seed for the generated names (default {DEFAULT_SEED})")
+                   help=f"seed for the generated data (default {DEFAULT_SEED})")
     p.add_argument("--password", default=DEFAULT_PASSWORD,
                    help="password of every bench user (default %(default)s)")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="per-request timeout in seconds (default 30)")
+    u = p.add_argument_group("users stage")
+    u.add_argument("--users", type=int, default=1000, help="number of users (default 1000)")
+    u.add_argument("--out", help="write refresh tokens here, one per line, in user order")
+    u.add_argument("--access-out",
+                   help="write access tokens here, one per line, in user order")
+    u.add_argument("--login-only", action="store_true",
+                   help="only log the users in (fresh tokens); do not register")
+    w = p.add_argument_group("workouts stage")
+    w.add_argument("--staff-email", default=DEFAULT_STAFF_EMAIL,
+                   help="an existing staff user (fitcore createsuperuser; default %(default)s)")
+    w.add_argument("--staff-password", default=DEFAULT_PASSWORD,
+                   help="its password (default %(default)s)")
+    w.add_argument("--categories", type=int, default=40, help="categories (default 40)")
+    w.add_argument("--workouts", type=int, default=1000, help="workouts (default 1000)")
+    w.add_argument("--premium-percent", type=int, default=30,
+                   help="share of premium workouts, in %% (default 30)")
+    w.add_argument("--videos-per-workout", type=int, default=6, help="(default 6)")
+    w.add_argument("--video-bytes", type=int, default=4096,
+                   help="size of each uploaded video file (default 4096)")
+    w.add_argument("--ids-out", help="write the created workout ids here, one per line")
+    g = p.add_argument_group("progress stage")
+    g.add_argument("--progress-users", type=int, default=200,
+                   help="users 1..N get progress rows (default 200)")
+    g.add_argument("--progress-per-user", type=int, default=5,
+                   help="non-premium workouts each of them has progress on (default 5)")
+    g.add_argument("--access-tokens",
+                   help="access tokens of the users, one per line in user order "
+                   "(the users stage's --access-out)")
     args = p.parse_args(argv)
     if not 1 <= args.users <= 1_000_000:
         p.error("--users must be between 1 and 1000000")
@@ -238,13 +640,32 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--workers must be between 1 and 256")
     if args.timeout <= 0:
         p.error("--timeout must be positive")
+    if not 1 <= args.categories <= 10_000:
+        p.error("--categories must be between 1 and 10000")
+    if not 1 <= args.workouts <= 1_000_000:
+        p.error("--workouts must be between 1 and 1000000")
+    if not 0 <= args.premium_percent <= 100:
+        p.error("--premium-percent must be between 0 and 100")
+    if not 0 <= args.videos_per_workout <= 100:
+        p.error("--videos-per-workout must be between 0 and 100")
+    if not 32 <= args.video_bytes <= 64 * 1024 * 1024:
+        p.error("--video-bytes must be between 32 and 67108864")
+    if args.progress_users < 0 or args.progress_per_user < 0:
+        p.error("--progress-users and --progress-per-user must not be negative")
     return args
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
+        if args.stage == "workouts":
+            return seed_workouts(args)
+        if args.stage == "progress":
+            return seed_progress(args)
         return seed_users(args)
+    except SeedError as err:
+        print(f"seed.py: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

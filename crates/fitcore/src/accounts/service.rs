@@ -118,7 +118,17 @@ pub async fn profile_response(state: &AppState, p: profile::Model) -> ProfileRes
 pub async fn user_response(state: &AppState, u: &user::Model) -> AppResult<UserResponse> {
     let p = profile_of(&state.db, u.id).await?;
     let access = crate::payments::has_active_access(&state.db, u.id, state.now()).await?;
-    Ok(UserResponse {
+    Ok(user_response_from(state, u, p, access).await)
+}
+
+/// The user as the API shows it, from a profile and access already read.
+pub async fn user_response_from(
+    state: &AppState,
+    u: &user::Model,
+    p: profile::Model,
+    access: bool,
+) -> UserResponse {
+    UserResponse {
         id: u.id,
         email: u.email.clone(),
         first_name: u.first_name.clone(),
@@ -129,7 +139,7 @@ pub async fn user_response(state: &AppState, u: &user::Model) -> AppResult<UserR
         has_active_access: access,
         two_factor_enabled: u.totp_enabled,
         profile: profile_response(state, p).await,
-    })
+    }
 }
 
 pub struct IssuedTokens {

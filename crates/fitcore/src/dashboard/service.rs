@@ -9,9 +9,16 @@ pub async fn dashboard(
     let profile = accounts::service::profile_of(&state.db, user.id).await?;
     let today = accounts::service::local_today(&profile.timezone, now);
     let nutrition = crate::nutrition::today::today(&state.db, &profile, today).await?;
+    // One read of the profile and the subscription serves every part.
+    let subscription = payments::subscription_response(&state.db, user.id, now).await?;
+    let tz = profile.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let weight_kg = profile.weight_kg;
+    let user_part =
+        accounts::service::user_response_from(state, user, profile, subscription.has_active_access)
+            .await;
     Ok(DashboardResponse {
-        user: accounts::service::user_response(state, user).await?,
-        subscription: payments::subscription_response(&state.db, user.id, now).await?,
+        user: user_part,
+        subscription,
         today: Today {
             date: today,
             calories_target: nutrition.calories_target,
@@ -20,10 +27,10 @@ pub async fn dashboard(
             // Filled by the health context when it ships.
             steps: None,
             active_minutes: None,
-            weight_kg: profile.weight_kg,
+            weight_kg,
         },
         workouts: {
-            let stats = crate::workouts::stats_of(&state.db, user.id, now).await?;
+            let stats = crate::workouts::stats_in(&state.db, user.id, tz, now).await?;
             WorkoutsSummary {
                 in_progress: crate::workouts::progress::in_progress(&state.db, user.id, 3).await?,
                 completed_total: u64::try_from(stats.completed_total).unwrap_or(0),

@@ -53,6 +53,16 @@ pub async fn stats_of<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<stats::WorkoutStats> {
     let tz = user_tz(db, user_id).await?;
+    stats_in(db, user_id, tz, now).await
+}
+
+/// The same with the time zone already known.
+pub async fn stats_in<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<stats::WorkoutStats> {
     Ok(stats::compute(
         &progress::completions_of(db, user_id).await?,
         tz,

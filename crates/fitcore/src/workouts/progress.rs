@@ -163,38 +163,45 @@ async fn apply(
         ));
     }
     let now = state.now();
+    // The transaction reads before it writes: on SQLite a concurrent writer
+    // would make it fail at once (a stale snapshot), so writers queue here.
+    let _gate = crate::platform::db::sqlite_write_gate(&state.db).await;
     let txn = state.db.begin().await?;
-    let existing = match existing {
-        Some(p) => Some(p),
-        None => {
-            progress::Entity::find()
-                .filter(progress::Column::UserId.eq(u.id))
-                .filter(progress::Column::WorkoutId.eq(w.id))
-                .one(&txn)
-                .await?
-        }
-    };
-    let created = existing.is_none();
-    let mut p = match existing {
-        Some(p) => p,
-        None => {
-            progress::ActiveModel {
-                user_id: Set(u.id),
-                workout_id: Set(w.id),
-                progress_percentage: Set(0.0),
-                percentage_set: Set(false),
-                completed_videos: Set("[]".into()),
-                started_at: Set(now),
-                completed_at: Set(None),
-                times_completed: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-        }
-    };
+    // Create the row if missing (a concurrent first request may win: the
+    // unique constraint keeps one), then read it locked on PostgreSQL so
+    // concurrent marks of the same workout apply one after the other.
+    let created = existing.is_none()
+        && progress::Entity::insert(progress::ActiveModel {
+            user_id: Set(u.id),
+            workout_id: Set(w.id),
+            progress_percentage: Set(0.0),
+            percentage_set: Set(false),
+            completed_videos: Set("[]".into()),
+            started_at: Set(now),
+            completed_at: Set(None),
+            times_completed: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                progress::Column::UserId,
+                progress::Column::WorkoutId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?
+            == 1;
+    let mut select = progress::Entity::find()
+        .filter(progress::Column::UserId.eq(u.id))
+        .filter(progress::Column::WorkoutId.eq(w.id));
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    let mut p = select.one(&txn).await?.ok_or_else(AppError::not_found)?;
     let was_complete = p.completed_at.is_some();
     let mut done: Vec<i64> = parse_ids(&p.completed_videos);
     let mut am: progress::ActiveModel = p.clone().into();
@@ -304,16 +311,29 @@ async fn award(
     a: Achievement,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    achievement::ActiveModel {
+    // Two completions racing may both qualify: the unique constraint keeps
+    // one award, and only the one that inserted announces it.
+    let inserted = achievement::Entity::insert(achievement::ActiveModel {
         user_id: Set(user_id),
         code: Set(a.code().into()),
         earned_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(txn)
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            achievement::Column::UserId,
+            achievement::Column::Code,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
     .await?;
+    if inserted == 0 {
+        return Ok(());
+    }
     notifications::create(
         txn,
         now,

@@ -313,3 +313,82 @@ async fn stats_count_days_in_the_profiles_time_zone_around_midnight() {
     assert_eq!(stats["per_week"][0]["week_start"], "2026-11-30");
     assert_eq!(stats["per_week"][0]["completed"], 2);
 }
+
+#[tokio::test]
+async fn concurrent_marks_and_completions_all_apply_without_errors() {
+    let app = TestApp::spawn().await;
+    let s = staff(&app, "race-staff@example.com").await;
+    let cat = category(&app, &s.access, "Race").await;
+    let mut workouts = Vec::new();
+    for i in 0..4 {
+        workouts.push(
+            workout(
+                &app,
+                &s.access,
+                &cat["id"],
+                json!({"title": format!("Race {i}")}),
+            )
+            .await,
+        );
+    }
+    let mut videos = Vec::new();
+    for i in 0..6 {
+        videos.push(
+            upload(
+                &app,
+                &s.access,
+                &workouts[0]["id"],
+                &format!("Part {i}"),
+                false,
+            )
+            .await["id"]
+                .clone(),
+        );
+    }
+    let u = app.register("racer@example.com", PASSWORD).await;
+    // Six videos of one workout marked at once, and three other workouts
+    // completed at once (all racing for the "first workout" achievement).
+    let marks = videos.iter().map(|v| {
+        app.post(
+            "workouts/progress/",
+            json!({"workout_id": workouts[0]["id"], "video_id": v}),
+            Some(&u.access),
+        )
+    });
+    let completions = workouts[1..].iter().map(|w| {
+        app.post(
+            "workouts/progress/",
+            json!({"workout_id": w["id"], "progress_percentage": 100}),
+            Some(&u.access),
+        )
+    });
+    let (marked, completed) = futures::future::join(
+        futures::future::join_all(marks),
+        futures::future::join_all(completions),
+    )
+    .await;
+    for r in marked.into_iter().chain(completed) {
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    let list = json_body(app.get("workouts/progress/", Some(&u.access)).await, 200).await;
+    assert_eq!(list["count"], 4, "one progress row per workout");
+    let first = list["results"]
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .find(|p| p["workout"]["id"] == workouts[0]["id"])
+                .cloned()
+        })
+        .expect("progress of the first workout");
+    assert_eq!(
+        first["completed_videos"].as_array().map(Vec::len),
+        Some(6),
+        "no mark lost"
+    );
+    assert_eq!(first["times_completed"], 1);
+    let export = json_body(app.get("users/me/export/", Some(&u.access)).await, 200).await;
+    let firsts = export["workouts"]["achievements"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["code"] == "first_workout").count());
+    assert_eq!(firsts, Some(1), "earned once");
+}
