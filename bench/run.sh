@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FitCore load benchmark (see bench/README.md and ../shared/BENCHMARK.md).
 #
-#   bench/run.sh [--db sqlite|postgres|both] [--workloads B1,B2,B7] [--duration 20]
+#   bench/run.sh [--db sqlite|postgres|both] [--workloads B1,B2,B3,B4,B7,B8] [--duration 20]
 #                [--warmup 5] [--connections 32]
 #
 # For each database: fresh database + temp dir, `fitcore migrate up`,
@@ -9,8 +9,10 @@
 # through the public API, warm up, measure with wrk, sample the server's RSS,
 # append a row to bench/results/results.md. Everything is torn down on exit,
 # failure or Ctrl-C. Implemented workloads: B1 (workout list pages), B2
-# (workout detail), B7 (refresh token rotation); B1 and B2 share one seeded
-# workout catalogue per database.
+# (workout detail), B3 (food search), B4 (meal plan detail), B7 (refresh
+# token rotation), B8 (dashboard). The datasets are seeded once per database
+# and shared: the users by all but B7, the workout catalogue by B1/B2/B8, the
+# nutrition data by B3/B4/B8.
 #
 # Environment knobs:
 #   FITCORE_BIN       use this server binary instead of `cargo build --release -p fitcore`
@@ -170,7 +172,19 @@ wl_B7_prepare() {
 # empty: the server's progress write is a deferred transaction that reads
 # before it writes, and SQLite answers a concurrent writer with "database is
 # locked" at once (HTTP 500) instead of waiting (a server bug, see README).
-WORKOUT_DATASET=0 ACCESS_MINTED_S=0
+WORKOUT_DATASET=0 ACCESS_MINTED_S=0 USERS_SEEDED=0 NUTRITION_DATASET=0
+
+# Shared stage: the users with one access token each, in user order, in
+# $RAW_DIR/access_tokens.txt; once per database run.
+seed_user_tokens() {
+    if ((USERS_SEEDED)); then
+        log "users already seeded in this database: reusing their access tokens"
+        return 0
+    fi
+    seed_users --access-out "$RAW_DIR/access_tokens.txt"
+    ACCESS_MINTED_S=$(date +%s)
+    USERS_SEEDED=1
+}
 
 create_staff() {
     log "creating the staff user $STAFF_EMAIL (fitcore createsuperuser)"
@@ -223,8 +237,7 @@ seed_workout_dataset() {
     local progress_users=$((USERS < 200 ? USERS : 200)) progress_workers=16
     [[ $DB_KIND == sqlite ]] && progress_workers=1
     t0=$(now_ms)
-    seed_users --access-out "$RAW_DIR/access_tokens.txt"
-    ACCESS_MINTED_S=$(date +%s)
+    seed_user_tokens
     users_ms=$(($(now_ms) - t0))
     create_staff
     log "seeding the workout catalogue via the API"
@@ -289,6 +302,73 @@ wl_B2_seed() {
 }
 
 wl_B2_prepare() {
+    refresh_access_tokens_if_old
+}
+
+# Shared stage for B3/B4/B8: the nutrition part of the dataset, once per
+# database run (NUTRITION_DATASET), through the API (seed.py --stage
+# nutrition): checks that every B3 term finds public foods, 5 custom foods
+# per user, and for users 1..50 a 7-day plan (4 meals a day, 4 bundled foods
+# a meal) starting today plus 2 diary entries today. Plan owners and ids go
+# to $RAW_DIR/plans.txt ("<user index> <plan id>"). The bundled USDA table is
+# the server's own, loaded on its first start (before /readyz answers).
+seed_nutrition_dataset() {
+    if ((NUTRITION_DATASET)); then
+        log "nutrition dataset already seeded in this database: reusing it"
+        return 0
+    fi
+    local t0 t1 users_ms nutrition_ms summary
+    t0=$(now_ms)
+    seed_user_tokens
+    users_ms=$(($(now_ms) - t0))
+    log "seeding the nutrition dataset via the API"
+    t1=$(now_ms)
+    run_child "$SEED_TIMEOUT_S" - python3 "$BENCH_DIR/seed.py" --stage nutrition \
+        --base-url "$BASE_URL" --workers 16 \
+        --access-tokens "$RAW_DIR/access_tokens.txt" --terms "$BENCH_DIR/wrk/b3_terms.txt" \
+        --plans-out "$RAW_DIR/plans.txt" \
+        || die "seeding the nutrition dataset failed"
+    nutrition_ms=$(($(now_ms) - t1))
+    wait_jobs_drained
+    NUTRITION_DATASET=1
+    summary="total_s=$((($(now_ms) - t0) / 1000)) users_s=$((users_ms / 1000)) nutrition_s=$((nutrition_ms / 1000)) job_drain_s=$((JOBS_DRAIN_MS / 1000))"
+    echo "$summary" >"$RAW_DIR/seed_nutrition.txt"
+    log "nutrition dataset seeded: $summary"
+}
+
+wl_B3_seed() {
+    seed_nutrition_dataset
+    WL_SCRIPT=$BENCH_DIR/wrk/b3_food_search.lua
+    WL_PATH=/api/v1/nutrition/foods/
+    WL_ARGS=("$RAW_DIR/access_tokens.txt" "$BENCH_DIR/wrk/b3_terms.txt")
+}
+
+wl_B3_prepare() {
+    refresh_access_tokens_if_old
+}
+
+wl_B4_seed() {
+    seed_nutrition_dataset
+    WL_SCRIPT=$BENCH_DIR/wrk/b4_plan_detail.lua
+    WL_PATH=/api/v1/nutrition/plans/
+    WL_ARGS=("$RAW_DIR/access_tokens.txt" "$RAW_DIR/plans.txt")
+}
+
+wl_B4_prepare() {
+    refresh_access_tokens_if_old
+}
+
+# The dashboard reads every context: seed the workout catalogue and progress
+# (as for B1/B2) and the nutrition data; requests go as any of the users.
+wl_B8_seed() {
+    seed_workout_dataset
+    seed_nutrition_dataset
+    WL_SCRIPT=$BENCH_DIR/wrk/b8_dashboard.lua
+    WL_PATH=/api/v1/users/dashboard/
+    WL_ARGS=("$RAW_DIR/access_tokens.txt")
+}
+
+wl_B8_prepare() {
     refresh_access_tokens_if_old
 }
 
@@ -469,7 +549,7 @@ setup_database() { # db
         mkdir -p "$TMP_DIR/no-media-tools"
         SERVER_ENV+=(PATH="$TMP_DIR/no-media-tools")
     fi
-    WORKOUT_DATASET=0 ACCESS_MINTED_S=0
+    WORKOUT_DATASET=0 ACCESS_MINTED_S=0 USERS_SEEDED=0 NUTRITION_DATASET=0
 }
 
 migrate() {

@@ -34,12 +34,28 @@ progress
     this stage with one worker there; on PostgreSQL one user's concurrent
     completions race on the achievements' unique key).
 
+nutrition
+    The nutrition part of BENCHMARK.md's dataset, for B3/B4/B8 (the bundled
+    USDA foods are the server's own, loaded on its first start). Needs the
+    users stage's --access-out tokens. Checks that every B3 search term
+    (--terms) finds a public food; looks up public foods for meals through
+    GET nutrition/foods/?search=; creates 5 custom foods for every user
+    (POST nutrition/foods/); for users 1..50 a 7-day meal plan starting today
+    (UTC) with 4 meals a day of 4 items each (28 meals via POST
+    nutrition/meals/, the plan via POST nutrition/plans/, 28 POST
+    nutrition/plans/{id}/meals/), plus 2 food diary entries for today
+    (POST nutrition/log/). Writes "<user index> <plan id>" lines (1-based
+    index into the token file) to --plans-out. Each user's requests go in
+    sequence, users in parallel; an HTTP 500 is retried a few times and
+    counted (as for progress). Not idempotent: meant for a fresh database.
+
 Every stage runs its requests on a thread pool (--workers).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -53,6 +69,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 DEFAULT_BASE_URL = "http://127.0.0.1:18080"
 DEFAULT_PASSWORD = "Bench-Passw0rd!x"
@@ -586,15 +603,221 @@ def seed_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------- nutrition ----
+DEFAULT_TERMS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk", "b3_terms.txt")
+MEAL_TIMES = ["breakfast", "lunch", "dinner", "snack"]
+# Public foods for each meal time, looked up by search term (the top hits).
+MEAL_TERMS = {
+    "breakfast": ["oats", "milk", "yogurt", "banana", "blueberries", "egg", "bread",
+                  "peanut butter", "strawberries", "honey", "bagel", "orange"],
+    "lunch": ["chicken breast", "brown rice", "lettuce", "tomato", "tuna", "bread", "cheddar",
+              "avocado", "black beans", "tortilla", "cucumber", "turkey"],
+    "dinner": ["salmon", "beef", "pork", "broccoli", "potato", "pasta", "spinach", "tofu",
+               "lentils", "quinoa", "sweet potato", "carrot"],
+    "snack": ["apple", "almonds", "walnuts", "orange", "grapes", "yogurt", "dark chocolate",
+              "carrot", "peanut butter", "cheddar", "banana", "cucumber"],
+}
+FOODS_PER_TERM = 3
+MEAL_NAMES = {
+    "breakfast": ["Power Breakfast", "Morning Bowl", "Early Fuel", "Sunrise Plate"],
+    "lunch": ["Midday Plate", "Lunch Box", "Desk Lunch", "Light Lunch"],
+    "dinner": ["Family Dinner", "Evening Plate", "Recovery Dinner", "Quick Supper"],
+    "snack": ["Afternoon Snack", "Pre-Workout Bite", "Snack Pack", "Evening Snack"],
+}
+CUSTOM_FOODS = [
+    "Homemade granola", "Protein smoothie", "Overnight oats", "Chicken curry", "Lentil soup",
+    "Veggie stir-fry", "Banana bread", "Energy balls", "Greek salad", "Turkey chili",
+    "Protein pancakes", "Tuna salad", "Beef stew", "Vegetable lasagna", "Trail mix",
+    "Hummus wrap", "Fruit salad", "Egg muffins", "Burrito bowl", "Pesto pasta",
+]
+
+
+def custom_food_payload(rng: random.Random, name: str) -> dict:
+    """Per 100 g, within what the server accepts (macros <= 100 g, calories
+    from the macros)."""
+    protein = round(rng.uniform(1, 25), 1)
+    carbs = round(rng.uniform(2, 45), 1)
+    fat = round(rng.uniform(0.5, 20), 1)
+    return {
+        "name": name, "serving_size": 100, "serving_unit": "g",
+        "calories": round(4 * protein + 4 * carbs + 9 * fat),
+        "protein_g": protein, "carbs_g": carbs, "fat_g": fat,
+    }
+
+
+def seed_nutrition(args: argparse.Namespace) -> int:
+    client = Client(args.base_url, args.timeout)
+    rng = random.Random(f"{args.seed}/nutrition")
+    total_started = time.monotonic()
+    phases: list[str] = []
+    retried = 0
+    lock = threading.Lock()
+
+    def phase_done(name: str, n: int, started: float) -> None:
+        secs = time.monotonic() - started
+        phases.append(f"{n} {name} in {secs:.1f} s ({n / secs if secs > 0 else 0:.0f}/s)")
+        print(f"seed.py: {phases[-1]}", file=sys.stderr)
+
+    def post(path: str, payload: dict, token: str, what: str) -> dict:
+        """POST expecting 201 with an integer id; a 500 (rolled back) is
+        retried and counted."""
+        nonlocal retried
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            status, body = client.post_json(path, payload, token, idempotent=False)
+            if status == 201 and isinstance(body.get("id"), int):
+                return body
+            if status != 500 or attempt == MAX_ATTEMPTS:
+                break
+            with lock:
+                retried += 1
+            time.sleep(0.05 * attempt)
+        raise SeedError(f"{what}: POST {path}: expected 201 with an id, got {status}: {body}")
+
+    if not args.access_tokens:
+        print("seed.py: error: the nutrition stage needs --access-tokens (from the users stage)",
+              file=sys.stderr)
+        return 1
+    tokens = read_lines(args.access_tokens)
+    plan_users = min(args.plan_users, len(tokens))
+    probe = tokens[0]
+
+    # 1. B3's terms: each must find at least a page's worth of public foods.
+    started = time.monotonic()
+    terms = read_lines_utf8(args.terms)
+
+    def search(term: str) -> list[dict]:
+        status, body = client.get_json(
+            f"/api/v1/nutrition/foods/?search={quote(term)}&page_size=20", probe)
+        results = body.get("results") if status == 200 else None
+        if not isinstance(results, list):
+            raise SeedError(f"search '{term}': HTTP {status}: {body}")
+        return [f for f in results if f.get("is_public") and isinstance(f.get("id"), int)]
+
+    found, failures = run_pool(terms, search, args.workers)
+    if failures:
+        report_failures(failures, "food search(es)")
+        return 1
+    empty = [t for t, hits in zip(terms, found) if not hits]
+    if empty:
+        print(f"seed.py: error: no public food matches B3 term(s) {empty}: are the bundled "
+              "foods loaded?", file=sys.stderr)
+        return 1
+    phase_done(f"B3 term searches ({min(map(len, found))}-{max(map(len, found))} public hits "
+               "on the first page)", len(terms), started)
+
+    # 2. Public foods for the meals.
+    started = time.monotonic()
+    lookup_terms = sorted({t for ts in MEAL_TERMS.values() for t in ts})
+    hits, failures = run_pool(lookup_terms, search, args.workers)
+    if failures:
+        report_failures(failures, "food search(es)")
+        return 1
+    by_term = {t: [f["id"] for f in h[:FOODS_PER_TERM]] for t, h in zip(lookup_terms, hits)}
+    pools = {mt: sorted({fid for t in ts for fid in by_term[t]}) for mt, ts in MEAL_TERMS.items()}
+    for mt, pool in pools.items():
+        if len(pool) < args.items_per_meal:
+            print(f"seed.py: error: only {len(pool)} public foods for {mt} meals", file=sys.stderr)
+            return 1
+    phase_done("food look-ups (" + ", ".join(f"{len(p)} {mt}" for mt, p in pools.items())
+               + " foods)", len(lookup_terms), started)
+
+    # 3. Custom foods, for every user.
+    started = time.monotonic()
+    food_jobs = [(tokens[u], [custom_food_payload(rng, f"{rng.choice(CUSTOM_FOODS)} {u + 1}-{k + 1}")
+                              for k in range(args.custom_foods_per_user)])
+                 for u in range(len(tokens))]
+
+    def custom_foods(job: tuple[str, list[dict]]) -> int:
+        token, payloads = job
+        for p in payloads:
+            post("/api/v1/nutrition/foods/", p, token, f"custom food '{p['name']}'")
+        return len(payloads)
+
+    done, failures = run_pool(food_jobs, custom_foods, args.workers)
+    if failures:
+        report_failures(failures, "user(s)' custom foods")
+        return 1
+    phase_done(f"custom foods ({len(tokens)} users x {args.custom_foods_per_user})",
+               sum(done), started)
+
+    # 4. Meal plans (and a couple of diary entries) for users 1..plan_users.
+    started = time.monotonic()
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    servings = [0.5, 0.75, 1.0, 1.25, 1.5, 2.0]
+    meal_times = (MEAL_TIMES * ((args.meals_per_day + len(MEAL_TIMES) - 1) // len(MEAL_TIMES)))[
+        :args.meals_per_day]
+    plan_jobs = []
+    for u in range(plan_users):
+        meals = []
+        for day in range(1, args.plan_days + 1):
+            for mt in meal_times:
+                items = [{"food_id": fid, "number_of_servings": rng.choice(servings)}
+                         for fid in rng.sample(pools[mt], args.items_per_meal)]
+                meals.append((day, {"name": f"{rng.choice(MEAL_NAMES[mt])} (day {day})",
+                                    "meal_time_category": mt, "items": items}))
+        diary = [{"date": today.isoformat(), "meal_time_category": mt,
+                  "food_id": rng.choice(pools[mt]), "number_of_servings": rng.choice(servings)}
+                 for mt in meal_times[:args.diary_entries]]
+        plan_jobs.append((u, meals, diary))
+
+    def plan(job: tuple[int, list[tuple[int, dict]], list[dict]]) -> tuple[int, int]:
+        u, meals, diary = job
+        token = tokens[u]
+        who = f"user {u + 1}"
+        meal_ids = [(day, post("/api/v1/nutrition/meals/", m, token, who)["id"])
+                    for day, m in meals]
+        plan_id = post("/api/v1/nutrition/plans/",
+                       {"name": f"Bench week {u + 1}", "duration_days": args.plan_days,
+                        "start_date": today.isoformat()}, token, who)["id"]
+        for day, mid in meal_ids:
+            post(f"/api/v1/nutrition/plans/{plan_id}/meals/",
+                 {"meal_id": mid, "day_of_plan": day}, token, who)
+        for entry in diary:
+            post("/api/v1/nutrition/log/", entry, token, who)
+        # What B4 will read: the plan with every day and meal.
+        status, body = client.get_json(f"/api/v1/nutrition/plans/{plan_id}/", token)
+        days = body.get("days") if status == 200 else None
+        if (not isinstance(days, list) or len(days) != args.plan_days
+                or sum(len(d.get("meals") or []) for d in days) != len(meals)):
+            raise SeedError(f"{who}: GET plan {plan_id}: expected {args.plan_days} days and "
+                            f"{len(meals)} meals, got HTTP {status}: {str(body)[:300]}")
+        return u + 1, plan_id
+
+    pairs, failures = run_pool(plan_jobs, plan, args.workers)
+    if failures:
+        report_failures(failures, "user(s)' meal plans")
+        return 1
+    n_meals = plan_users * args.plan_days * len(meal_times)
+    phase_done(f"meal plans ({n_meals} meals of {args.items_per_meal} items, "
+               f"{plan_users * min(args.diary_entries, len(meal_times))} diary entries)",
+               plan_users, started)
+    if args.plans_out:
+        write_lines(args.plans_out, (f"{u} {pid}" for u, pid in pairs))
+
+    elapsed = time.monotonic() - total_started
+    print(f"seed.py: nutrition stage done in {elapsed:.1f} s: " + "; ".join(phases)
+          + (f"; plans -> {args.plans_out}" if args.plans_out else ""), file=sys.stderr)
+    if retried:
+        print(f"seed.py: WARNING: {retried} nutrition POST(s) answered HTTP 500 and were retried "
+              "(see the server log)", file=sys.stderr)
+    return 0
+
+
+def read_lines_utf8(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        return [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Seed the FitCore benchmark dataset through the public API. "
         "Stage 'users' (default): register the bench users (or log them in when "
         "already registered) and write their tokens, one per line. Stage "
         "'workouts': categories, workouts and videos for B1/B2. Stage 'progress': "
-        "the users' progress on non-premium workouts.",
+        "the users' progress on non-premium workouts. Stage 'nutrition': custom foods, "
+        "meal plans and diary entries for B3/B4/B8.",
     )
-    p.add_argument("--stage", choices=["users", "workouts", "progress"], default="users",
+    p.add_argument("--stage", choices=["users", "workouts", "progress", "nutrition"], default="users",
                    help="what to seed (default users)")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL,
                    help=f"server base URL (default {DEFAULT_BASE_URL})")
@@ -633,6 +856,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     g.add_argument("--access-tokens",
                    help="access tokens of the users, one per line in user order "
                    "(the users stage's --access-out)")
+    n = p.add_argument_group("nutrition stage (also takes --access-tokens)")
+    n.add_argument("--terms", default=DEFAULT_TERMS_FILE,
+                   help="B3 search terms, one per line; each must find a public food "
+                   "(default %(default)s)")
+    n.add_argument("--custom-foods-per-user", type=int, default=5, help="(default 5)")
+    n.add_argument("--plan-users", type=int, default=50,
+                   help="users 1..N get a meal plan (default 50)")
+    n.add_argument("--plan-days", type=int, default=7, help="(default 7)")
+    n.add_argument("--meals-per-day", type=int, default=4, help="(default 4)")
+    n.add_argument("--items-per-meal", type=int, default=4, help="(default 4)")
+    n.add_argument("--diary-entries", type=int, default=2,
+                   help="food diary entries today per plan user (default 2)")
+    n.add_argument("--plans-out", help='write "<user index> <plan id>" lines here')
     args = p.parse_args(argv)
     if not 1 <= args.users <= 1_000_000:
         p.error("--users must be between 1 and 1000000")
@@ -652,6 +888,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--video-bytes must be between 32 and 67108864")
     if args.progress_users < 0 or args.progress_per_user < 0:
         p.error("--progress-users and --progress-per-user must not be negative")
+    if not 1 <= args.plan_days <= 28:
+        p.error("--plan-days must be between 1 and 28")
+    if not 1 <= args.meals_per_day <= 12 or not 1 <= args.items_per_meal <= 12:
+        p.error("--meals-per-day and --items-per-meal must be between 1 and 12")
+    if min(args.custom_foods_per_user, args.plan_users, args.diary_entries) < 0:
+        p.error("--custom-foods-per-user, --plan-users and --diary-entries must not be negative")
     return args
 
 
@@ -662,6 +904,8 @@ def main(argv: list[str]) -> int:
             return seed_workouts(args)
         if args.stage == "progress":
             return seed_progress(args)
+        if args.stage == "nutrition":
+            return seed_nutrition(args)
         return seed_users(args)
     except SeedError as err:
         print(f"seed.py: error: {err}", file=sys.stderr)

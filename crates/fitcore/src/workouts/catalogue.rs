@@ -53,14 +53,14 @@ pub struct WorkoutRow {
     pub category_slug: String,
 }
 
-/// A catalogue row with the caller's favorite and progress joined in and
-/// the total count of the filtered list (`COUNT(*) OVER ()`): a page is one
-/// statement whatever it holds.
+/// A catalogue row with the caller's favorite and progress joined in, so a
+/// page is two statements (count, rows) whatever it holds. (A window
+/// `COUNT(*) OVER ()` would save the count but makes the database build
+/// every matching row before the limit: several times slower.)
 #[derive(Debug, Clone, FromQueryResult)]
 struct ListRow {
     #[sea_orm(nested)]
     workout: WorkoutRow,
-    total_count: i64,
     favorite_id: Option<i64>,
     progress_id: Option<i64>,
     progress_percentage: Option<f64>,
@@ -269,7 +269,8 @@ pub async fn list_workouts(
         "page",
         "page_size",
     ])?;
-    let mut select = rows();
+    // Filters touch workout columns only, so the count needs no join.
+    let mut cond = sea_orm::Condition::all();
     if let Some(c) = q.get("category").filter(|s| !s.is_empty()) {
         let found = match c.parse::<i64>() {
             Ok(id) => category::Entity::find_by_id(id).one(&state.db).await?,
@@ -281,23 +282,23 @@ pub async fn list_workouts(
             }
         };
         let found = found.ok_or_else(|| FieldErrors::single("category", "No such category."))?;
-        select = select.filter(workout::Column::CategoryId.eq(found.id));
+        cond = cond.add(workout::Column::CategoryId.eq(found.id));
     }
     if let Some(d) = q.get("difficulty").filter(|s| !s.is_empty()) {
         let d: Difficulty =
             serde_json::from_value(serde_json::Value::String(d.into())).map_err(|_| {
                 FieldErrors::single("difficulty", "Use beginner, intermediate or advanced.")
             })?;
-        select = select.filter(workout::Column::Difficulty.eq(d.as_str()));
+        cond = cond.add(workout::Column::Difficulty.eq(d.as_str()));
     }
     if let Some(g) = q.get("goal").filter(|s| !s.is_empty()) {
         let goal: FitnessGoal = serde_json::from_value(serde_json::Value::String(g.into()))
             .map_err(|_| FieldErrors::single("goal", "Not a fitness goal."))?;
         let quoted = serde_json::to_string(&goal).unwrap_or_default();
-        select = select.filter(workout::Column::Goals.like(format!("%{quoted}%")));
+        cond = cond.add(workout::Column::Goals.like(format!("%{quoted}%")));
     }
     if let Some(b) = q.bool("is_premium")? {
-        select = select.filter(workout::Column::IsPremium.eq(b));
+        cond = cond.add(workout::Column::IsPremium.eq(b));
     }
     if let Some(s) = q.get("search").map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&s.to_lowercase()));
@@ -305,14 +306,18 @@ pub async fn list_workouts(
             Expr::expr(Func::lower(Expr::col((workout::Entity, col))))
                 .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
-        select = select.filter(
+        cond = cond.add(
             sea_orm::Condition::any()
                 .add(like(workout::Column::Title))
                 .add(like(workout::Column::Description)),
         );
     }
     let terms = ordering(q, &["title", "created_at", "duration_minutes"])?;
-    let count_select = select.clone();
+    let count = workout::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let mut select = rows().filter(cond);
     let terms = if terms.is_empty() {
         vec![OrderTerm {
             field: "created_at",
@@ -343,18 +348,15 @@ pub async fn list_workouts(
         Some(uid) => with_caller_marks(select, uid),
         None => without_caller_marks(select),
     };
-    let page: Vec<ListRow> = select
-        .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
-        .offset(p.offset())
-        .limit(p.page_size)
-        .into_model::<ListRow>()
-        .all(&state.db)
-        .await?;
-    // A page past the end has no row to carry the count.
-    let count = match page.first() {
-        Some(r) => u64::try_from(r.total_count).unwrap_or(0),
-        None if p.offset() == 0 => 0,
-        None => count_select.count(&state.db).await?,
+    let page: Vec<ListRow> = if count <= p.offset() {
+        Vec::new()
+    } else {
+        select
+            .offset(p.offset())
+            .limit(p.page_size)
+            .into_model::<ListRow>()
+            .all(&state.db)
+            .await?
     };
     let results = page
         .into_iter()
@@ -503,12 +505,37 @@ pub async fn update_workout(
 }
 
 /// A workout with its videos, each locked or carrying a stream URL for
-/// `viewer`.
+/// `viewer` (whose subscription is looked up here when the workout is
+/// premium and the caller passed `subscribed: false`).
 pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppResult<WorkoutDetail> {
-    let row = find_row(&state.db, id).await?;
+    let select = rows().filter(workout::Column::Id.eq(id));
+    let select = match viewer.user_id() {
+        Some(uid) => with_caller_marks(select, uid),
+        None => without_caller_marks(select),
+    };
+    let row = select
+        .into_model::<ListRow>()
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let videos = videos_of(&state.db, id).await?;
-    let (favorites, progress) = caller_marks(&state.db, viewer, &[id]).await?;
+    let progress = row.progress();
+    let favorite = row.favorite_id.is_some();
+    let row = row.workout;
     let premium = row.is_premium;
+    // Whether the caller subscribes matters for premium workouts only.
+    let viewer = match viewer {
+        Viewer::User {
+            id: uid,
+            subscribed: false,
+            staff: false,
+        } if premium => Viewer::User {
+            id: uid,
+            subscribed: crate::payments::has_active_access(&state.db, uid, state.now()).await?,
+            staff: false,
+        },
+        v => v,
+    };
     let now = state.now();
     let base = state.config.public_url();
     let videos = videos
@@ -537,13 +564,11 @@ pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppRes
         })
         .collect();
     Ok(WorkoutDetail {
-        workout: workout_response(
-            state,
-            row,
-            viewer,
-            favorites.contains(&id),
-            progress.get(&id),
-        ),
+        workout: {
+            let mut w = workout_response(state, row, viewer, favorite, None);
+            w.progress = progress;
+            w
+        },
         videos,
     })
 }
