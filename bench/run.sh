@@ -28,6 +28,7 @@
 #                     media job of each seeded upload skips at once (see README)
 #   BENCH_RESULTS_DIR where results.md and raw/ go (default bench/results)
 #   BENCH_PG_HOST / BENCH_PG_PORT / BENCH_PG_USER   PostgreSQL (default localhost/5432/postgres, trust auth)
+#   BENCH_PG_SSLMODE  sslmode of the server's connection (default disable: loopback)
 #   RUST_LOG          passed to the server (default "warn": per-request logs would skew the numbers)
 # Any other FITCORE_* variable you export reaches the server unchanged.
 set -Eeuo pipefail
@@ -528,7 +529,9 @@ setup_database() { # db
             PG_DB="fitcore_bench_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
             log "creating database $PG_DB"
             psql_admin -c "CREATE DATABASE \"$PG_DB\""
-            DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+            # Loopback needs no TLS; sqlx's default (prefer) would encrypt
+            # every query when the server has ssl=on.
+            DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=${BENCH_PG_SSLMODE:-disable}"
             ;;
     esac
     SERVER_ENV=(
