@@ -718,3 +718,71 @@ async fn favorite_meals_are_listed_with_their_totals_and_others_private_meals_ar
     )
     .await;
 }
+
+#[tokio::test]
+async fn staff_plan_templates_are_public_and_users_copy_them_to_their_own_dates() {
+    let app = TestApp::spawn().await;
+    let s = app.register("plan-tpl-staff@example.com", PASSWORD).await;
+    app.make_staff(s.id).await;
+    let u = app.register("plan-tpl-user@example.com", PASSWORD).await;
+    let mut pf = custom_food("Template oats");
+    pf["is_public"] = json!(true);
+    let pf = json_body(app.post("nutrition/foods/", pf, Some(&s.access)).await, 201).await;
+    let m = json_body(
+        app.post(
+            "nutrition/meals/",
+            json!({"name": "Oats", "meal_time_category": "breakfast", "is_template": true,
+            "items": [{"food_id": pf["id"], "number_of_servings": 1}]}),
+            Some(&s.access),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let t = json_body(
+        app.post("nutrition/plans/", json!({"name": "Starter week", "duration_days": 2, "start_date": "2026-12-01", "is_template": true}), Some(&s.access))
+            .await,
+        201,
+    )
+    .await;
+    app.post(
+        &format!("nutrition/plans/{}/meals/", t["id"]),
+        json!({"meal_id": m["id"], "day_of_plan": 2}),
+        Some(&s.access),
+    )
+    .await;
+    let listed = json_body(
+        app.get("nutrition/plans/?is_template=true", Some(&u.access))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["count"], 1);
+    problem(
+        app.patch(
+            &format!("nutrition/plans/{}/", t["id"]),
+            json!({"name": "Mine"}),
+            Some(&u.access),
+        )
+        .await,
+        403,
+        "permission_denied",
+    )
+    .await;
+    let copy = json_body(
+        app.post(
+            &format!("nutrition/plans/{}/copy/", t["id"]),
+            json!({"start_date": "2027-02-01"}),
+            Some(&u.access),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        (copy["owner"].as_i64(), copy["is_template"].as_bool()),
+        (Some(u.id), Some(false))
+    );
+    assert_eq!(copy["days"][1]["date"], "2027-02-02");
+    assert_eq!(copy["days"][1]["totals"]["calories"], 250.0);
+}
