@@ -60,6 +60,7 @@ pub struct AppStateInner {
     pub paypal_token: crate::payments::paypal::TokenCache,
     /// Statements run on `db` since start (tests assert query budgets).
     pub queries: Arc<std::sync::atomic::AtomicU64>,
+    pub food_index: crate::nutrition::food_index::FoodIndex,
 }
 
 impl AppState {
@@ -120,6 +121,7 @@ impl AppState {
             oauth: accounts::oauth::JwksCache::default(),
             paypal_token: Default::default(),
             queries,
+            food_index: Default::default(),
         })))
     }
 

@@ -86,17 +86,29 @@ pub async fn list(
     if text.is_some_and(|t| t.chars().count() > 100) {
         return Err(FieldErrors::single("search", "At most 100 characters."));
     }
-    let (rows, count) = search::search(
-        &state.db,
-        &FoodSearch {
-            text,
-            category: q.get("category").filter(|s| !s.is_empty()),
-            scope,
-            offset: p.offset(),
-            limit: p.page_size,
-        },
-    )
-    .await?;
+    let category = q.get("category").filter(|s| !s.is_empty());
+    let (rows, count) = match (scope, text) {
+        // Ranked text search over public foods runs from memory.
+        (Scope::Visible(user), Some(t)) => {
+            state
+                .food_index
+                .search(&state.db, user, t, category, p.offset(), p.page_size)
+                .await?
+        }
+        _ => {
+            search::search(
+                &state.db,
+                &FoodSearch {
+                    text,
+                    category,
+                    scope,
+                    offset: p.offset(),
+                    limit: p.page_size,
+                },
+            )
+            .await?
+        }
+    };
     let ids: Vec<i64> = rows.iter().map(|f| f.id).collect();
     let mut portions = portions_of(&state.db, &ids).await?;
     Ok((
@@ -332,6 +344,9 @@ pub async fn create(state: &AppState, u: &user::Model, req: FoodCreate) -> AppRe
     .await?;
     save_portions(&txn, f.id, &req.portions, now).await?;
     txn.commit().await?;
+    if f.is_public {
+        state.food_index.invalidate();
+    }
     Ok(response(f, req.portions))
 }
 
@@ -422,6 +437,9 @@ pub async fn update(
         save_portions(&txn, saved.id, p, now).await?;
     }
     txn.commit().await?;
+    if saved.is_public {
+        state.food_index.invalidate();
+    }
     let mut portions = portions_of(&state.db, &[saved.id]).await?;
     let ps = portions.remove(&saved.id).unwrap_or_default();
     Ok(response(saved, ps))
@@ -441,5 +459,8 @@ pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()>
         ));
     }
     food::Entity::delete_by_id(f.id).exec(&state.db).await?;
+    if f.is_public {
+        state.food_index.invalidate();
+    }
     Ok(())
 }

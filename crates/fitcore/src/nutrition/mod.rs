@@ -5,6 +5,7 @@ pub mod diary;
 pub mod dto;
 pub mod entity;
 pub mod food_data;
+pub mod food_index;
 pub mod foods;
 pub mod generate;
 mod handlers;

@@ -246,6 +246,13 @@ async fn public_foods_are_edited_by_staff_only() {
         201,
     )
     .await;
+    // A new public food is found at once (the in-memory index is rebuilt).
+    let found = json_body(
+        app.get("nutrition/foods/?search=public%20bar", None).await,
+        200,
+    )
+    .await;
+    assert_eq!(found["count"], 1, "{found}");
     assert_eq!(
         (made["is_public"].as_bool(), made["owner"].clone()),
         (Some(true), Value::Null)
