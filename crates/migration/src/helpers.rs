@@ -33,3 +33,18 @@ pub fn index(table: &'static str, name: &str, columns: &[&'static str]) -> Index
     }
     idx.to_owned()
 }
+
+/// A foreign key column to another table's `id`.
+pub fn fk(
+    from: &'static str,
+    column: &'static str,
+    to: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from}_{column}"))
+        .from(from, column)
+        .to(to, "id")
+        .on_delete(on_delete)
+        .to_owned()
+}

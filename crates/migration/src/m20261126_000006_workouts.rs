@@ -1,25 +1,11 @@
 //! Workouts: categories, workouts, their videos, each user's progress and
 //! completion log, achievements, and favorites (workouts now, meals later).
 
-use crate::helpers::{index, table, user_fk};
+use crate::helpers::{fk, index, table, user_fk};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    from: &'static str,
-    column: &'static str,
-    to: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{column}"))
-        .from(from, column)
-        .to(to, "id")
-        .on_delete(on_delete)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

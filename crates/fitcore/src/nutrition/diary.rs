@@ -136,13 +136,7 @@ pub async fn create(state: &AppState, u: &user::Model, req: LogCreate) -> AppRes
     let (name, n, food_ref) = if let Some(fid) = req.food_id {
         let f = foods::visible(&state.db, Some(u.id), fid).await?;
         let n = meals::scaled(&f, servings);
-        let r = FoodRef {
-            id: f.id,
-            name: f.name.clone(),
-            serving_size: f.serving_size,
-            serving_unit: f.serving_unit.clone(),
-            serving_description: f.serving_description.clone(),
-        };
+        let r = FoodRef::from(&f);
         (f.name, n, Some(r))
     } else {
         let m = meals::visible(&state.db, u.id, req.meal_id.unwrap_or_default()).await?;
@@ -239,13 +233,7 @@ async fn food_ref(state: &AppState, id: Option<i64>) -> AppResult<Option<FoodRef
     Ok(super::entity::food::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .map(|f| FoodRef {
-            id: f.id,
-            name: f.name,
-            serving_size: f.serving_size,
-            serving_unit: f.serving_unit,
-            serving_description: f.serving_description,
-        }))
+        .map(|f| FoodRef::from(&f)))
 }
 
 pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()> {
@@ -301,18 +289,7 @@ pub async fn list(
             .all(&state.db)
             .await?
             .into_iter()
-            .map(|f| {
-                (
-                    f.id,
-                    FoodRef {
-                        id: f.id,
-                        name: f.name,
-                        serving_size: f.serving_size,
-                        serving_unit: f.serving_unit,
-                        serving_description: f.serving_description,
-                    },
-                )
-            })
+            .map(|f| (f.id, FoodRef::from(&f)))
             .collect()
     };
     Ok((

@@ -144,6 +144,18 @@ pub struct FoodRef {
     pub serving_description: Option<String>,
 }
 
+impl From<&super::entity::food::Model> for FoodRef {
+    fn from(f: &super::entity::food::Model) -> Self {
+        Self {
+            id: f.id,
+            name: f.name.clone(),
+            serving_size: f.serving_size,
+            serving_unit: f.serving_unit.clone(),
+            serving_description: f.serving_description.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MealItemResponse {
     pub id: i64,

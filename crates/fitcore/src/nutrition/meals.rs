@@ -112,13 +112,7 @@ pub async fn responses<C: ConnectionTrait>(
             .or_default()
             .push(MealItemResponse {
                 id: it.id,
-                food: FoodRef {
-                    id: f.id,
-                    name: f.name.clone(),
-                    serving_size: f.serving_size,
-                    serving_unit: f.serving_unit.clone(),
-                    serving_description: f.serving_description.clone(),
-                },
+                food: FoodRef::from(f),
                 number_of_servings: it.number_of_servings,
                 calories: n.calories,
                 protein_g: n.protein_g,

@@ -77,14 +77,7 @@ pub async fn list_workouts(
     RequestUrl(url): RequestUrl,
 ) -> AppResult<AppJson<Page<WorkoutResponse>>> {
     let p = PageParams::from_query(&q)?;
-    let viewer = match &user {
-        Some(u) => super::access::Viewer::User {
-            id: u.id,
-            subscribed: false,
-            staff: u.is_staff,
-        },
-        None => super::access::Viewer::Anonymous,
-    };
+    let viewer = super::viewer_unchecked(user.as_ref());
     let (rows, count) = catalogue::list_workouts(&state, viewer, &q, p).await?;
     Ok(AppJson(Page::new(rows, count, p, &url, &q)))
 }
@@ -99,14 +92,7 @@ pub async fn get_workout(
     Path(id): Path<i64>,
 ) -> AppResult<AppJson<WorkoutDetail>> {
     // The subscription is looked up only if the workout is premium.
-    let viewer = match &user {
-        Some(u) => super::access::Viewer::User {
-            id: u.id,
-            subscribed: false,
-            staff: u.is_staff,
-        },
-        None => super::access::Viewer::Anonymous,
-    };
+    let viewer = super::viewer_unchecked(user.as_ref());
     Ok(AppJson(
         catalogue::workout_detail(&state, viewer, id).await?,
     ))

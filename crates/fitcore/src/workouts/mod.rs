@@ -34,6 +34,19 @@ pub async fn viewer_of(state: &AppState, u: Option<&user::Model>) -> AppResult<V
     })
 }
 
+/// The caller before their subscription is known: enough where it does
+/// not matter (lists) or is looked up only when it does (premium detail).
+pub fn viewer_unchecked(u: Option<&user::Model>) -> Viewer {
+    match u {
+        None => Viewer::Anonymous,
+        Some(u) => Viewer::User {
+            id: u.id,
+            subscribed: false,
+            staff: u.is_staff,
+        },
+    }
+}
+
 /// The user's profile time zone (UTC when unset or unknown).
 pub async fn user_tz<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<chrono_tz::Tz> {
     use crate::accounts::entity::profile;
