@@ -9,6 +9,7 @@ use crate::{
         clock::SharedClock,
         events::EventBus,
         http as phttp,
+        invalidation::{Change, Invalidation},
         jobs::{self, Registry, Waker},
         mail::Mailer,
         ratelimit::RateLimiter,
@@ -61,6 +62,8 @@ pub struct AppStateInner {
     /// Statements run on `db` since start (tests assert query budgets).
     pub queries: Arc<std::sync::atomic::AtomicU64>,
     pub food_index: crate::nutrition::food_index::FoodIndex,
+    pub auth_cache: accounts::auth_cache::AuthCache,
+    pub invalidation: Invalidation,
 }
 
 impl AppState {
@@ -90,6 +93,12 @@ impl AppState {
             }
             None => RateLimiter::in_memory(config.rate_limit_disabled),
         };
+        let invalidation = match &config.redis_url {
+            Some(url) => Invalidation::redis(url, &config.redis_prefix).await?,
+            None => Invalidation::local(),
+        };
+        let auth_cache =
+            accounts::auth_cache::AuthCache::new(Duration::from_secs(config.auth_cache_seconds));
         let mailer = Mailer::from_url(&config.email_url, &config.email_from)?;
         let storage = Storage::from_config(&config)?;
         let http = reqwest::Client::builder()
@@ -122,11 +131,37 @@ impl AppState {
             paypal_token: Default::default(),
             queries,
             food_index: Default::default(),
+            auth_cache,
+            invalidation,
         })))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// A user row changed: forget cached copies here and in other instances.
+    pub fn user_changed(&self, user_id: i64) {
+        self.auth_cache.forget(user_id);
+        self.invalidation.publish(Change::User(user_id));
+    }
+
+    /// A public food changed: rebuild the search index here and elsewhere.
+    pub fn public_foods_changed(&self) {
+        self.food_index.invalidate();
+        self.invalidation.publish(Change::PublicFoods);
+    }
+
+    /// Applies a change another instance published.
+    pub fn apply_change(&self, change: Change) {
+        match change {
+            Change::User(id) => self.auth_cache.forget(id),
+            Change::PublicFoods => self.food_index.invalidate(),
+            Change::Everything => {
+                self.auth_cache.clear();
+                self.food_index.invalidate();
+            }
+        }
     }
 
     /// Tells in-process workers that a job is waiting.
@@ -341,6 +376,9 @@ const AUTH_LIMITED: &[&str] = &[
 ];
 
 async fn rate_limit_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.rate_limiter.disabled {
+        return next.run(req).await;
+    }
     let path = req.uri().path().to_string();
     // Gateways retry webhooks on their own schedule; throttling them would
     // only delay payments.
@@ -408,7 +446,12 @@ async fn idempotency_layer(State(state): State<AppState>, req: Request, next: Ne
         .headers()
         .get(crate::platform::idempotency::HEADER)
         .cloned();
-    match (applies, key, accounts::peek_user_id(&state, req.headers())) {
+    // The token is only decoded when a key is sent.
+    let user = match (&applies, &key) {
+        (true, Some(_)) => accounts::peek_user_id(&state, req.headers()),
+        _ => None,
+    };
+    match (applies, key, user) {
         (true, Some(key), Some(user_id)) => {
             crate::platform::idempotency::apply(
                 &state.db,
@@ -431,15 +474,29 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let stop_listening = tokio_util::sync::CancellationToken::new();
+    let listener_task = {
+        let state = state.clone();
+        let stop = stop_listening.clone();
+        tokio::spawn(async move {
+            let apply = {
+                let state = state.clone();
+                move |c| state.apply_change(c)
+            };
+            state.invalidation.listen(apply, stop).await;
+        })
+    };
     let app = router(state);
     let app = tower::util::MapRequestLayer::new(phttp::add_trailing_slash).layer(app);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    .await;
+    stop_listening.cancel();
+    let _ = listener_task.await;
+    Ok(served?)
 }
 
 /// Runs job workers until `shutdown` is cancelled.

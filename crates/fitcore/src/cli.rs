@@ -337,6 +337,7 @@ async fn create_superuser(state: &AppState, email: &str, pw: String) -> anyhow::
     am.is_email_verified = Set(true);
     am.updated_at = Set(now);
     let u = am.update(&state.db).await?;
+    state.user_changed(u.id);
     println!("superuser {} (id {}) is ready", u.email, u.id);
     Ok(())
 }

@@ -49,6 +49,9 @@ pub struct Config {
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
     pub rate_limit_disabled: bool,
+    /// How long an authenticated user is reused for reads without a lookup
+    /// (0 turns the cache off). Changes made through the server show at once.
+    pub auth_cache_seconds: u64,
     pub rate_limit_anon_per_min: u32,
     pub rate_limit_user_per_min: u32,
     pub rate_limit_auth_per_min: u32,
@@ -109,6 +112,7 @@ impl Default for Config {
             access_token_minutes: 30,
             refresh_token_days: 7,
             rate_limit_disabled: false,
+            auth_cache_seconds: 10,
             rate_limit_anon_per_min: 60,
             rate_limit_user_per_min: 600,
             rate_limit_auth_per_min: 10,

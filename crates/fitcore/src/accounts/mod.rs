@@ -1,6 +1,7 @@
 //! Accounts: users, profiles, sign-in, tokens, OAuth and 2FA. Depends only
 //! on the platform.
 
+pub mod auth_cache;
 pub mod cookies;
 pub mod dto;
 pub mod entity;

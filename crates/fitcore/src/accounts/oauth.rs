@@ -269,5 +269,6 @@ pub async fn sign_in(
     am.last_login = Set(Some(now));
     let u = am.update(&txn).await?;
     txn.commit().await?;
+    state.user_changed(u.id);
     Ok((u, tokens, created))
 }

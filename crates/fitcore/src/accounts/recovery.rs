@@ -109,8 +109,10 @@ pub async fn confirm_reset(
         .await
         .map_err(AppError::internal)?;
     let txn = state.db.begin().await?;
+    let user_id = u.id;
     service::set_password(&txn, u, hash, now).await?;
     txn.commit().await?;
+    state.user_changed(user_id);
     Ok(())
 }
 
@@ -136,7 +138,9 @@ pub async fn change_password(
         .await
         .map_err(AppError::internal)?;
     let txn = state.db.begin().await?;
+    let user_id = u.id;
     service::set_password(&txn, u, hash, state.now()).await?;
     txn.commit().await?;
+    state.user_changed(user_id);
     Ok(())
 }

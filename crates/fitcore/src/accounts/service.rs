@@ -345,6 +345,7 @@ pub async fn login(
     let tokens = issue_tokens(state, &txn, &u, None).await?;
     let u = touch_login(&txn, u, now).await?;
     txn.commit().await?;
+    state.user_changed(u.id);
     Ok((u, tokens))
 }
 

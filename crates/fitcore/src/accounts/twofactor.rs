@@ -87,7 +87,8 @@ pub async fn setup(state: &AppState, u: user::Model) -> AppResult<(String, Strin
     am.totp_secret = Set(Some(sealed));
     am.totp_last_step = Set(None);
     am.updated_at = Set(state.now());
-    am.update(&state.db).await?;
+    let u = am.update(&state.db).await?;
+    state.user_changed(u.id);
     Ok((secret, url))
 }
 
@@ -135,8 +136,9 @@ pub async fn confirm(state: &AppState, u: user::Model, code: &str) -> AppResult<
     am.totp_enabled = Set(true);
     am.totp_last_step = Set(Some(step));
     am.updated_at = Set(now);
-    am.update(&txn).await?;
+    let u = am.update(&txn).await?;
     txn.commit().await?;
+    state.user_changed(u.id);
     Ok(codes)
 }
 
@@ -171,6 +173,7 @@ pub async fn consume_code(
         if updated.rows_affected == 0 {
             return Ok(None);
         }
+        state.user_changed(u.id);
         return Ok(user::Entity::find_by_id(u.id).one(&state.db).await?);
     }
     if use_recovery_code(&state.db, u.id, code, now).await? {
@@ -230,8 +233,9 @@ pub async fn disable(
     am.totp_secret = Set(None);
     am.totp_last_step = Set(None);
     am.updated_at = Set(state.now());
-    am.update(&txn).await?;
+    let u = am.update(&txn).await?;
     txn.commit().await?;
+    state.user_changed(u.id);
     Ok(())
 }
 

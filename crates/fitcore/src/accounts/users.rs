@@ -43,7 +43,9 @@ pub async fn update_user(
         am.last_name = Set(l.trim().to_string());
     }
     am.updated_at = Set(state.now());
-    Ok(am.update(&state.db).await?)
+    let u = am.update(&state.db).await?;
+    state.user_changed(u.id);
+    Ok(u)
 }
 
 pub fn is_valid_timezone(tz: &str) -> bool {
@@ -281,6 +283,7 @@ pub async fn delete_account(
     // Transactions are kept for the ledger; their user_id becomes NULL.
     user::Entity::delete_by_id(u.id).exec(&txn).await?;
     txn.commit().await?;
+    state.user_changed(u.id);
     if let Some(key) = p.profile_image
         && let Err(e) = state.storage.delete(&key).await
     {

@@ -82,10 +82,12 @@ pub async fn verify(state: &AppState, key: &str) -> AppResult<()> {
     used.used_at = Set(Some(now));
     used.updated_at = Set(now);
     used.update(&txn).await?;
+    let user_id = u.id;
     let mut am: user::ActiveModel = u.into();
     am.is_email_verified = Set(true);
     am.updated_at = Set(now);
     am.update(&txn).await?;
     txn.commit().await?;
+    state.user_changed(user_id);
     Ok(())
 }

@@ -50,11 +50,28 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<user::Mo
     let claims = state
         .tokens
         .decode(token, accounts::tokens::ACCESS, state.now())?;
-    let user = user::Entity::find_by_id(claims.user_id)
-        .one(&state.db)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(|| AppError::unauthorized("token_invalid", "User not found or inactive."))?;
+    // Reads may reuse a recently loaded user (see `auth_cache`); a cached
+    // copy that disagrees with the token is checked against the database.
+    let cached = parts
+        .method
+        .is_safe()
+        .then(|| state.auth_cache.get(claims.user_id))
+        .flatten()
+        .filter(|u| u.auth_version == claims.ver);
+    let user = match cached {
+        Some(u) => user::Model::clone(&u),
+        None => {
+            let fresh = user::Entity::find_by_id(claims.user_id)
+                .one(&state.db)
+                .await?
+                .filter(|u| u.is_active)
+                .ok_or_else(|| {
+                    AppError::unauthorized("token_invalid", "User not found or inactive.")
+                })?;
+            state.auth_cache.put(std::sync::Arc::new(fresh.clone()));
+            fresh
+        }
+    };
     if user.auth_version != claims.ver {
         return Err(AppError::unauthorized(
             "token_invalid",

@@ -1,13 +1,24 @@
 //! Ranked search over public foods from memory. Ranking every matching
 //! name in SQL on each request made B3 database-bound (~300 requests/s on
-//! PostgreSQL); the ~9,000 public names fit in a few hundred kilobytes and
-//! are rarely edited. The snapshot is rebuilt when this instance changes a
-//! public food and at most every 30 seconds otherwise, so another
-//! instance's edit shows within half a minute. The caller's own foods come
-//! from SQL (indexed by owner) and are ranked with the same rules.
+//! PostgreSQL); the ~9,000 public foods with their portions, ready to
+//! answer, take a few megabytes and are rarely edited. The snapshot is
+//! rebuilt when a public food changes (in this instance, or in another one
+//! that says so through Redis) and otherwise every 30 seconds, while the
+//! old one keeps answering. The caller's own foods come from SQL (indexed
+//! by owner) and are ranked with the same rules.
 
-use super::{entity::food, search, text::fold};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use super::{
+    dto::{FoodResponse, Portion},
+    entity::{food, food_portion},
+    foods, search,
+    text::fold,
+};
+use crate::error::AppResult;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, LikeExpr},
+};
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
@@ -17,9 +28,9 @@ use std::{
 const MAX_AGE: Duration = Duration::from_secs(30);
 
 struct Entry {
-    id: i64,
     folded: String,
     category: String,
+    response: FoodResponse,
 }
 
 struct Snapshot {
@@ -32,9 +43,6 @@ pub struct FoodIndex {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     rebuild: tokio::sync::Mutex<()>,
 }
-
-/// `(rank, length, name, id)`: smaller sorts first (see `search`).
-type Key = (u8, usize, String, i64);
 
 pub fn rank(folded: &str, text: &str, words: &[&str]) -> u8 {
     if folded == text {
@@ -60,39 +68,68 @@ impl FoodIndex {
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
-        self.snapshot
-            .read()
-            .ok()
-            .and_then(|s| s.clone())
-            .filter(|s| s.built.elapsed() < MAX_AGE)
+        self.snapshot.read().ok().and_then(|s| s.clone())
     }
 
     async fn get(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, DbErr> {
-        if let Some(s) = self.current() {
-            return Ok(s);
+        match self.current() {
+            Some(s) if s.built.elapsed() < MAX_AGE => return Ok(s),
+            // Old: one request rebuilds it, the others answer from it meanwhile.
+            Some(s) => match self.rebuild.try_lock() {
+                Ok(_guard) => {
+                    if let Some(s) = self.current().filter(|s| s.built.elapsed() < MAX_AGE) {
+                        return Ok(s);
+                    }
+                    return self.build(db).await;
+                }
+                Err(_) => return Ok(s),
+            },
+            None => {}
         }
-        // One rebuild at a time; the others wait and then reuse it.
+        // Forgotten after a change: everyone waits for the new one.
         let _guard = self.rebuild.lock().await;
         if let Some(s) = self.current() {
             return Ok(s);
         }
-        let rows: Vec<(i64, String, String)> = food::Entity::find()
-            .select_only()
-            .column(food::Column::Id)
-            .column(food::Column::NameSearch)
-            .column(food::Column::Category)
+        self.build(db).await
+    }
+
+    async fn build(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, DbErr> {
+        let foods = food::Entity::find()
             .filter(food::Column::IsPublic.eq(true))
-            .into_tuple()
             .all(db)
             .await?;
+        let mut portions: HashMap<i64, Vec<Portion>> = HashMap::new();
+        for p in food_portion::Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                food_portion::Entity::belongs_to(food::Entity)
+                    .from(food_portion::Column::FoodId)
+                    .to(food::Column::Id)
+                    .into(),
+            )
+            .filter(food::Column::IsPublic.eq(true))
+            .order_by_asc(food_portion::Column::FoodId)
+            .order_by_asc(food_portion::Column::Seq)
+            .all(db)
+            .await?
+        {
+            portions.entry(p.food_id).or_default().push(Portion {
+                description: p.description,
+                grams: p.grams,
+            });
+        }
         let snap = Arc::new(Snapshot {
             built: Instant::now(),
-            entries: rows
+            entries: foods
                 .into_iter()
-                .map(|(id, folded, category)| Entry {
-                    id,
-                    folded,
-                    category,
+                .map(|f| Entry {
+                    folded: f.name_search.clone(),
+                    category: f.category.clone(),
+                    response: {
+                        let ps = portions.remove(&f.id).unwrap_or_default();
+                        foods::response(f, ps)
+                    },
                 })
                 .collect(),
         });
@@ -103,7 +140,7 @@ impl FoodIndex {
     }
 
     /// Public foods plus the user's own matching `text` (and `category`),
-    /// ranked; the page's rows and the total.
+    /// ranked; the page and the total.
     pub async fn search(
         &self,
         db: &DatabaseConnection,
@@ -112,12 +149,18 @@ impl FoodIndex {
         category: Option<&str>,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<food::Model>, u64), DbErr> {
+    ) -> AppResult<(Vec<FoodResponse>, u64)> {
         let text = fold(text);
         let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).take(8).collect();
         let matches = |folded: &str| words.iter().all(|w| folded.contains(w));
         let snap = self.get(db).await?;
-        let mut keys: Vec<Key> = snap
+        // Candidates sort by (rank, length, name, id) and point at either a
+        // public entry or one of the caller's own foods.
+        enum Hit<'a> {
+            Public(&'a Entry),
+            Own(food::Model),
+        }
+        let mut hits: Vec<(u8, usize, i64, Hit)> = snap
             .entries
             .iter()
             .filter(|e| category.is_none_or(|c| e.category == c) && matches(&e.folded))
@@ -125,52 +168,83 @@ impl FoodIndex {
                 (
                     rank(&e.folded, &text, &words),
                     e.folded.chars().count(),
-                    e.folded.clone(),
-                    e.id,
+                    e.response.id,
+                    Hit::Public(e),
                 )
             })
             .collect();
         if let Some(uid) = user {
-            let (own, _) = search::search(
-                db,
-                &search::FoodSearch {
-                    text: Some(&text),
-                    category,
-                    scope: search::Scope::Mine(uid),
-                    offset: 0,
-                    limit: 1000,
-                },
-            )
-            .await?;
-            keys.extend(own.into_iter().filter(|f| !f.is_public).map(|f| {
+            // The caller's own foods: indexed by owner, a handful each.
+            let mut own = food::Entity::find()
+                .filter(food::Column::OwnerId.eq(uid))
+                .filter(food::Column::IsPublic.eq(false));
+            if let Some(c) = category {
+                own = own.filter(food::Column::Category.eq(c));
+            }
+            for w in &words {
+                let pattern = format!("%{}%", search::like_escape(w));
+                own = own.filter(
+                    Expr::col((food::Entity, food::Column::NameSearch))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                );
+            }
+            let own = own.limit(1000).all(db).await?;
+            hits.extend(own.into_iter().map(|f| {
                 (
                     rank(&f.name_search, &text, &words),
                     f.name_search.chars().count(),
-                    f.name_search,
                     f.id,
+                    Hit::Own(f),
                 )
             }));
         }
-        keys.sort_unstable();
-        let total = keys.len() as u64;
-        let ids: Vec<i64> = keys
-            .iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(100))
-            .map(|k| k.3)
-            .collect();
-        if ids.is_empty() {
-            return Ok((Vec::new(), total));
+        fn name<'a>(h: &'a Hit) -> &'a str {
+            match h {
+                Hit::Public(e) => &e.folded,
+                Hit::Own(f) => &f.name_search,
+            }
         }
-        let mut by_id: HashMap<i64, food::Model> = food::Entity::find()
-            .filter(food::Column::Id.is_in(ids.clone()))
-            .all(db)
-            .await?
+        let order = |a: &(u8, usize, i64, Hit), b: &(u8, usize, i64, Hit)| {
+            (a.0, a.1, name(&a.3), a.2).cmp(&(b.0, b.1, name(&b.3), b.2))
+        };
+        let total = hits.len() as u64;
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        let limit = usize::try_from(limit).unwrap_or(100);
+        // Only the first offset + limit need sorting ("raw" matches thousands).
+        let wanted = offset.saturating_add(limit);
+        if wanted < hits.len() {
+            hits.select_nth_unstable_by(wanted, order);
+            hits.truncate(wanted);
+        }
+        hits.sort_unstable_by(order);
+        let page: Vec<Hit> = hits
             .into_iter()
-            .map(|f| (f.id, f))
+            .skip(offset)
+            .take(limit)
+            .map(|h| h.3)
             .collect();
+        let own_ids: Vec<i64> = page
+            .iter()
+            .filter_map(|h| match h {
+                Hit::Own(f) => Some(f.id),
+                Hit::Public(_) => None,
+            })
+            .collect();
+        let mut own_portions = if own_ids.is_empty() {
+            HashMap::new()
+        } else {
+            foods::portions_of(db, &own_ids).await?
+        };
         Ok((
-            ids.iter().filter_map(|id| by_id.remove(id)).collect(),
+            page.into_iter()
+                .map(|h| match h {
+                    Hit::Public(e) => e.response.clone(),
+                    Hit::Own(f) => {
+                        let ps = own_portions.remove(&f.id).unwrap_or_default();
+                        foods::response(f, ps)
+                    }
+                })
+                .collect(),
             total,
         ))
     }

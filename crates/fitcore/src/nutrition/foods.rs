@@ -87,28 +87,24 @@ pub async fn list(
         return Err(FieldErrors::single("search", "At most 100 characters."));
     }
     let category = q.get("category").filter(|s| !s.is_empty());
-    let (rows, count) = match (scope, text) {
-        // Ranked text search over public foods runs from memory.
-        (Scope::Visible(user), Some(t)) => {
-            state
-                .food_index
-                .search(&state.db, user, t, category, p.offset(), p.page_size)
-                .await?
-        }
-        _ => {
-            search::search(
-                &state.db,
-                &FoodSearch {
-                    text,
-                    category,
-                    scope,
-                    offset: p.offset(),
-                    limit: p.page_size,
-                },
-            )
-            .await?
-        }
-    };
+    // Ranked text search over public foods runs from memory.
+    if let (Scope::Visible(user), Some(t)) = (scope, text) {
+        return state
+            .food_index
+            .search(&state.db, user, t, category, p.offset(), p.page_size)
+            .await;
+    }
+    let (rows, count) = search::search(
+        &state.db,
+        &FoodSearch {
+            text,
+            category,
+            scope,
+            offset: p.offset(),
+            limit: p.page_size,
+        },
+    )
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|f| f.id).collect();
     let mut portions = portions_of(&state.db, &ids).await?;
     Ok((
@@ -345,7 +341,7 @@ pub async fn create(state: &AppState, u: &user::Model, req: FoodCreate) -> AppRe
     save_portions(&txn, f.id, &req.portions, now).await?;
     txn.commit().await?;
     if f.is_public {
-        state.food_index.invalidate();
+        state.public_foods_changed();
     }
     Ok(response(f, req.portions))
 }
@@ -438,7 +434,7 @@ pub async fn update(
     }
     txn.commit().await?;
     if saved.is_public {
-        state.food_index.invalidate();
+        state.public_foods_changed();
     }
     let mut portions = portions_of(&state.db, &[saved.id]).await?;
     let ps = portions.remove(&saved.id).unwrap_or_default();
@@ -460,7 +456,7 @@ pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()>
     }
     food::Entity::delete_by_id(f.id).exec(&state.db).await?;
     if f.is_public {
-        state.food_index.invalidate();
+        state.public_foods_changed();
     }
     Ok(())
 }

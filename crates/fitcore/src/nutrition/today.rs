@@ -1,10 +1,17 @@
 //! The nutrition part of the dashboard: today's target, what was logged
 //! and planned, and the next scheduled meals.
 
-use super::{diary, dto::MealTime, entity::meal_plan, entity::scheduled_meal, meals, targets};
+use super::{
+    diary,
+    dto::MealTime,
+    entity::{meal, meal_plan, scheduled_meal},
+    meals, targets,
+};
 use crate::{accounts::entity::profile, error::AppResult};
 use chrono::{Duration, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -23,6 +30,17 @@ pub struct Today {
     pub next_meals: Vec<NextMeal>,
 }
 
+/// A scheduled meal with its plan's dates.
+#[derive(Debug, FromQueryResult)]
+struct Slot {
+    #[sea_orm(nested)]
+    meal: meal::Model,
+    s_plan_id: i64,
+    s_day_of_plan: i32,
+    s_position: i32,
+    p_start_date: NaiveDate,
+}
+
 /// How far ahead "next meals" look.
 const HORIZON_DAYS: i64 = 7;
 
@@ -35,49 +53,50 @@ pub async fn today<C: ConnectionTrait>(
         .await?
         .get(&today)
         .map_or(0.0, |t| t.calories);
-    // The user's plans that overlap today..today+horizon.
-    let plans: Vec<meal_plan::Model> = meal_plan::Entity::find()
+    // The user's meals scheduled in plans starting up to the horizon, with
+    // their plan's dates: one statement.
+    let slots: Vec<Slot> = meal::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            meal::Entity::belongs_to(scheduled_meal::Entity)
+                .from(meal::Column::Id)
+                .to(scheduled_meal::Column::MealId)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            scheduled_meal::Entity::belongs_to(meal_plan::Entity)
+                .from(scheduled_meal::Column::PlanId)
+                .to(meal_plan::Column::Id)
+                .into(),
+        )
+        .column_as(scheduled_meal::Column::PlanId, "s_plan_id")
+        .column_as(scheduled_meal::Column::DayOfPlan, "s_day_of_plan")
+        .column_as(scheduled_meal::Column::Position, "s_position")
+        .column_as(meal_plan::Column::StartDate, "p_start_date")
         .filter(meal_plan::Column::OwnerId.eq(p.user_id))
         .filter(meal_plan::Column::StartDate.lte(today + Duration::days(HORIZON_DAYS)))
+        // Plans that started earlier than this have ended.
+        .filter(
+            meal_plan::Column::StartDate
+                .gt(today - Duration::days(i64::from(super::plans::MAX_DAYS))),
+        )
+        .into_model::<Slot>()
         .all(db)
-        .await?
-        .into_iter()
-        .filter(|pl| pl.start_date + Duration::days(i64::from(pl.duration_days)) > today)
-        .collect();
-    let plan_ids: Vec<i64> = plans.iter().map(|pl| pl.id).collect();
-    let scheduled = if plan_ids.is_empty() {
-        Vec::new()
-    } else {
-        scheduled_meal::Entity::find()
-            .filter(scheduled_meal::Column::PlanId.is_in(plan_ids))
-            .all(db)
-            .await?
-    };
-    let mut upcoming: Vec<(NaiveDate, i64, i32, i32, i64)> = scheduled
-        .iter()
-        .filter_map(|s| {
-            let pl = plans.iter().find(|pl| pl.id == s.plan_id)?;
-            let date = super::plans::date_of(pl, s.day_of_plan);
-            (date >= today && date <= today + Duration::days(HORIZON_DAYS)).then_some((
-                date,
-                s.plan_id,
-                s.day_of_plan,
-                s.position,
-                s.meal_id,
-            ))
-        })
-        .collect();
-    let mut meal_ids: Vec<i64> = upcoming.iter().map(|u| u.4).collect();
-    meal_ids.sort_unstable();
-    meal_ids.dedup();
-    let rows = if meal_ids.is_empty() {
-        Vec::new()
-    } else {
-        super::entity::meal::Entity::find()
-            .filter(super::entity::meal::Column::Id.is_in(meal_ids))
-            .all(db)
-            .await?
-    };
+        .await?;
+    let mut upcoming: Vec<(NaiveDate, i64, i32, i32, i64)> = Vec::new();
+    let mut rows: Vec<meal::Model> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in slots {
+        let date = s.p_start_date + Duration::days(i64::from(s.s_day_of_plan - 1));
+        if date < today || date > today + Duration::days(HORIZON_DAYS) {
+            continue;
+        }
+        upcoming.push((date, s.s_plan_id, s.s_day_of_plan, s.s_position, s.meal.id));
+        if seen.insert(s.meal.id) {
+            rows.push(s.meal);
+        }
+    }
     let by_id: std::collections::HashMap<i64, super::dto::MealResponse> =
         meals::responses(db, rows)
             .await?

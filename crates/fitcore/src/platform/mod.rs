@@ -8,6 +8,7 @@ pub mod events;
 pub mod http;
 pub mod http_range;
 pub mod idempotency;
+pub mod invalidation;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;

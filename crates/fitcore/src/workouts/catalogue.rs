@@ -1,7 +1,7 @@
 //! The catalogue: categories and workouts, read by anyone and edited by
-//! staff. A page of workouts costs the same queries whatever it holds:
-//! count, rows (with their category), and for a signed-in caller one query
-//! each for favorites and progress.
+//! staff. A page of workouts is two statements whatever it holds: the
+//! page's ids with the total count, then those rows with their category
+//! and the caller's favorite and progress.
 
 use super::{
     access::Viewer,
@@ -19,7 +19,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
     prelude::Expr,
     sea_query::{ExprTrait, Func},
 };
@@ -53,12 +53,11 @@ pub struct WorkoutRow {
     pub category_slug: String,
 }
 
-/// A catalogue row with the caller's favorite and progress joined in, so a
-/// page is two statements (count, rows) whatever it holds. (A window
-/// `COUNT(*) OVER ()` would save the count but makes the database build
-/// every matching row before the limit: several times slower.)
+/// A catalogue row with the caller's favorite and progress joined in. (A
+/// window `COUNT(*) OVER ()` could carry the total but makes the database
+/// build every matching row before the limit: several times slower.)
 #[derive(Debug, Clone, FromQueryResult)]
-struct ListRow {
+struct MarkedRow {
     #[sea_orm(nested)]
     workout: WorkoutRow,
     favorite_id: Option<i64>,
@@ -70,7 +69,57 @@ struct ListRow {
     times_completed: Option<i32>,
 }
 
-impl ListRow {
+/// A page's workout id with the total count of matches.
+#[derive(Debug, Clone, FromQueryResult)]
+struct PageId {
+    id: i64,
+    total_count: i64,
+}
+
+/// The fields of a video the detail shows.
+struct DetailVideo {
+    id: i64,
+    title: String,
+    order_index: i32,
+    content_type: String,
+    size_bytes: i64,
+    is_free: bool,
+    duration_seconds: Option<i32>,
+    thumbnail_key: Option<String>,
+}
+
+impl DetailVideo {
+    fn from_row(r: DetailRow) -> Option<Self> {
+        Some(Self {
+            id: r.v_id?,
+            title: r.v_title?,
+            order_index: r.v_order_index?,
+            content_type: r.v_content_type?,
+            size_bytes: r.v_size_bytes?,
+            is_free: r.v_is_free?,
+            duration_seconds: r.v_duration_seconds,
+            thumbnail_key: r.v_thumbnail_key,
+        })
+    }
+}
+
+/// A workout with one of its videos per row (LEFT JOIN: a workout without
+/// videos is one row of NULL video columns), so the detail is one statement.
+#[derive(Debug, Clone, FromQueryResult)]
+struct DetailRow {
+    #[sea_orm(nested)]
+    marked: MarkedRow,
+    v_id: Option<i64>,
+    v_title: Option<String>,
+    v_order_index: Option<i32>,
+    v_content_type: Option<String>,
+    v_size_bytes: Option<i64>,
+    v_is_free: Option<bool>,
+    v_duration_seconds: Option<i32>,
+    v_thumbnail_key: Option<String>,
+}
+
+impl MarkedRow {
     fn progress(&self) -> Option<ProgressSummary> {
         Some(ProgressSummary {
             id: self.progress_id?,
@@ -313,11 +362,6 @@ pub async fn list_workouts(
         );
     }
     let terms = ordering(q, &["title", "created_at", "duration_minutes"])?;
-    let count = workout::Entity::find()
-        .filter(cond.clone())
-        .count(&state.db)
-        .await?;
-    let mut select = rows().filter(cond);
     let terms = if terms.is_empty() {
         vec![OrderTerm {
             field: "created_at",
@@ -326,38 +370,72 @@ pub async fn list_workouts(
     } else {
         terms
     };
-    for t in &terms {
-        let col = match t.field {
-            "title" => workout::Column::Title,
-            "duration_minutes" => workout::Column::DurationMinutes,
-            _ => workout::Column::CreatedAt,
-        };
-        select = if t.descending {
-            select.order_by_desc(col)
+    let ordered = |mut select: sea_orm::Select<workout::Entity>| {
+        for t in &terms {
+            let col = match t.field {
+                "title" => workout::Column::Title,
+                "duration_minutes" => workout::Column::DurationMinutes,
+                _ => workout::Column::CreatedAt,
+            };
+            select = if t.descending {
+                select.order_by_desc(col)
+            } else {
+                select.order_by_asc(col)
+            };
+        }
+        if terms.first().is_some_and(|t| t.descending) {
+            select.order_by_desc(workout::Column::Id)
         } else {
-            select.order_by_asc(col)
-        };
-    }
-    let descending = terms.first().is_some_and(|t| t.descending);
-    select = if descending {
-        select.order_by_desc(workout::Column::Id)
-    } else {
-        select.order_by_asc(workout::Column::Id)
+            select.order_by_asc(workout::Column::Id)
+        }
     };
-    select = match viewer.user_id() {
-        Some(uid) => with_caller_marks(select, uid),
-        None => without_caller_marks(select),
+    // Two statements whatever the page holds. The page's ids are picked by
+    // walking the workouts alone (an index-only scan, however deep the
+    // page), with the total as a scalar subquery the database runs once;
+    // then only those rows are joined to their category and the caller's
+    // marks. (One statement with `id IN (page subquery)` made PostgreSQL's
+    // cached generic plan hash-join the whole table.)
+    let total = workout::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .filter(cond.clone())
+        .into_query();
+    let ids: Vec<PageId> = ordered(
+        workout::Entity::find()
+            .select_only()
+            .column(workout::Column::Id)
+            .column_as(Expr::from(total), "total_count")
+            .filter(cond.clone()),
+    )
+    .offset(p.offset())
+    .limit(p.page_size)
+    .into_model::<PageId>()
+    .all(&state.db)
+    .await?;
+    let count = match ids.first() {
+        Some(r) => u64::try_from(r.total_count).unwrap_or(0),
+        None if p.offset() == 0 => 0,
+        // Past the last page: the total still has to be told.
+        None => {
+            workout::Entity::find()
+                .filter(cond)
+                .count(&state.db)
+                .await?
+        }
     };
-    let page: Vec<ListRow> = if count <= p.offset() {
+    let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+    let mut page: Vec<MarkedRow> = if ids.is_empty() {
         Vec::new()
     } else {
-        select
-            .offset(p.offset())
-            .limit(p.page_size)
-            .into_model::<ListRow>()
-            .all(&state.db)
-            .await?
+        let select = rows().filter(workout::Column::Id.is_in(ids.clone()));
+        let select = match viewer.user_id() {
+            Some(uid) => with_caller_marks(select, uid),
+            None => without_caller_marks(select),
+        };
+        select.into_model::<MarkedRow>().all(&state.db).await?
     };
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    page.sort_by_key(|r| position.get(&r.workout.id).copied().unwrap_or(usize::MAX));
     let results = page
         .into_iter()
         .map(|r| {
@@ -513,12 +591,33 @@ pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppRes
         Some(uid) => with_caller_marks(select, uid),
         None => without_caller_marks(select),
     };
-    let row = select
-        .into_model::<ListRow>()
-        .one(&state.db)
-        .await?
+    let on_workout: RelationDef = workout::Entity::belongs_to(video::Entity)
+        .from(workout::Column::Id)
+        .to(video::Column::WorkoutId)
+        .into();
+    let detail: Vec<DetailRow> = select
+        .join(JoinType::LeftJoin, on_workout)
+        .column_as(video::Column::Id, "v_id")
+        .column_as(video::Column::Title, "v_title")
+        .column_as(video::Column::OrderIndex, "v_order_index")
+        .column_as(video::Column::ContentType, "v_content_type")
+        .column_as(video::Column::SizeBytes, "v_size_bytes")
+        .column_as(video::Column::IsFree, "v_is_free")
+        .column_as(video::Column::DurationSeconds, "v_duration_seconds")
+        .column_as(video::Column::ThumbnailKey, "v_thumbnail_key")
+        .order_by_asc(video::Column::OrderIndex)
+        .order_by_asc(video::Column::Id)
+        .into_model::<DetailRow>()
+        .all(&state.db)
+        .await?;
+    let row = detail
+        .first()
+        .map(|d| d.marked.clone())
         .ok_or_else(AppError::not_found)?;
-    let videos = videos_of(&state.db, id).await?;
+    let videos: Vec<DetailVideo> = detail
+        .into_iter()
+        .filter_map(DetailVideo::from_row)
+        .collect();
     let progress = row.progress();
     let favorite = row.favorite_id.is_some();
     let row = row.workout;

@@ -457,15 +457,27 @@ pub async fn in_progress<C: ConnectionTrait>(
     user_id: i64,
     limit: u64,
 ) -> AppResult<Vec<ProgressResponse>> {
-    let rows = progress::Entity::find()
+    // With each workout's title, one join.
+    let rows: Vec<(progress::Model, Option<workout::Model>)> = progress::Entity::find()
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            progress::Entity::belongs_to(workout::Entity)
+                .from(progress::Column::WorkoutId)
+                .to(workout::Column::Id)
+                .into(),
+        )
         .filter(progress::Column::UserId.eq(user_id))
         .filter(progress::Column::CompletedAt.is_null())
         .order_by_desc(progress::Column::UpdatedAt)
         .order_by_desc(progress::Column::Id)
         .limit(limit)
+        .select_also(workout::Entity)
         .all(db)
         .await?;
-    responses(db, &rows).await
+    Ok(rows
+        .iter()
+        .map(|(r, w)| response(r, w.as_ref().map_or("", |w| w.title.as_str())))
+        .collect())
 }
 
 /// Everything workouts holds about a user (data export).

@@ -5,6 +5,7 @@ use crate::fakes::oauth::{IdToken, SigningKey};
 use crate::helpers::*;
 use chrono::Duration;
 use reqwest::{Method, header};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 // ===========================================================================
@@ -685,6 +686,8 @@ async fn password_reset_is_202_for_unknown_and_known_emails() {
 async fn password_reset_link_from_the_mail_sets_a_new_password() {
     let app = TestApp::spawn().await;
     let ana = app.user("ana@example.com").await;
+    // A read first, so the user sits in the auth cache.
+    app.me(&ana.access).await;
     let (uid, token) = request_reset(&app, "ana@example.com").await;
     let confirm = json!({"uid": uid, "token": token, "new_password": OTHER_PASSWORD});
     no_content(
@@ -801,6 +804,8 @@ async fn password_change_with_wrong_old_password_is_400() {
 async fn password_change_revokes_earlier_access_tokens() {
     let app = TestApp::spawn().await;
     let ana = app.user("ana@example.com").await;
+    // A read first, so the user sits in the auth cache.
+    app.me(&ana.access).await;
     let body = json!({"old_password": PASSWORD, "new_password": OTHER_PASSWORD});
     no_content(
         app.post("auth/password-change/", body, Some(&ana.access))
@@ -1380,4 +1385,84 @@ async fn the_totp_secret_is_stored_sealed_not_in_the_clear() {
     let stored: String = row.try_get("", "totp_secret").expect("totp_secret");
     assert!(stored.starts_with("v1:"), "{stored}");
     assert!(!stored.contains(&secret));
+}
+
+/// `UPDATE users SET {set}` without telling the server (unlike `app.sql`).
+async fn behind_the_servers_back(app: &TestApp, set: &str) {
+    app.db()
+        .execute_unprepared(&format!("UPDATE users SET {set}"))
+        .await
+        .expect("update behind the server's back");
+}
+
+#[tokio::test]
+async fn reads_reuse_the_signed_in_user_until_it_changes() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("ana@example.com").await;
+    let name = app.me(&ana.access).await["first_name"].clone();
+    assert_ne!(name, "Anna");
+    let before = app.query_count();
+    app.me(&ana.access).await;
+    let cached = app.query_count() - before;
+    // A change behind the server's back (another instance without Redis,
+    // SQL by hand) is not seen until the entry expires or is invalidated.
+    behind_the_servers_back(&app, &format!("first_name = 'Anna' WHERE id = {}", ana.id)).await;
+    assert_eq!(app.me(&ana.access).await["first_name"], name);
+    app.state
+        .apply_change(fitcore::platform::invalidation::Change::User(ana.id));
+    assert_eq!(app.me(&ana.access).await["first_name"], "Anna");
+    let before = app.query_count();
+    app.me(&ana.access).await;
+    assert_eq!(
+        app.query_count() - before,
+        cached,
+        "the second read after a change is served from the cache again"
+    );
+}
+
+#[tokio::test]
+async fn changes_made_through_the_api_show_at_once_in_reads() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("ana@example.com").await;
+    app.me(&ana.access).await;
+    json_body(
+        app.patch(
+            "users/me/",
+            json!({"first_name": "Anna"}),
+            Some(&ana.access),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(app.me(&ana.access).await["first_name"], "Anna");
+}
+
+#[tokio::test]
+async fn a_zero_auth_cache_ttl_reads_the_user_every_time() {
+    let app = TestApp::spawn_with(|c| c.auth_cache_seconds = 0).await;
+    let ana = app.user("ana@example.com").await;
+    app.me(&ana.access).await;
+    behind_the_servers_back(&app, &format!("first_name = 'Anna' WHERE id = {}", ana.id)).await;
+    assert_eq!(app.me(&ana.access).await["first_name"], "Anna");
+}
+
+#[tokio::test]
+async fn writes_never_use_a_cached_user() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("ana@example.com").await;
+    app.me(&ana.access).await;
+    // Deactivated behind the server's back: a read may still pass from the
+    // cache, but a write reads the user and is refused.
+    behind_the_servers_back(&app, &format!("is_active = false WHERE id = {}", ana.id)).await;
+    any_problem(
+        app.patch(
+            "users/me/",
+            json!({"first_name": "Anna"}),
+            Some(&ana.access),
+        )
+        .await,
+        401,
+    )
+    .await;
 }

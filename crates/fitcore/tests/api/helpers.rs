@@ -331,6 +331,10 @@ impl TestApp {
             .execute_unprepared(sql)
             .await
             .unwrap_or_else(|e| panic!("SQL `{sql}` failed: {e}"));
+        // A write behind the server's back is what another instance's change
+        // looks like: tell this one, as Redis would.
+        self.state
+            .apply_change(fitcore::platform::invalidation::Change::Everything);
     }
 
     /// Statements the server has run so far.

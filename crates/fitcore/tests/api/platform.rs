@@ -7,6 +7,7 @@ use fitcore::{
     app::AppState,
     platform::{
         clock::Clock,
+        invalidation::{Change, Invalidation},
         jobs::{self, NewJob, Registry},
         ratelimit::RateLimiter,
     },
@@ -414,4 +415,54 @@ async fn two_server_instances_count_one_login_budget_through_redis() {
         [401, 401, 401, 401, 429],
         "the fifth login, whichever instance takes it, is over the shared limit"
     );
+}
+
+#[tokio::test]
+async fn cache_invalidations_reach_other_instances_through_redis() {
+    let Ok(url) = std::env::var("FITCORE_TEST_REDIS_URL") else {
+        eprintln!("FITCORE_TEST_REDIS_URL not set: this test needs a Redis server (CI sets it)");
+        return;
+    };
+    let prefix = format!("fitcore-test-{}", uuid::Uuid::new_v4().simple());
+    let sender = Invalidation::redis(&url, &prefix)
+        .await
+        .expect("instance A");
+    let receiver = Arc::new(
+        Invalidation::redis(&url, &prefix)
+            .await
+            .expect("instance B"),
+    );
+    let seen: Arc<Mutex<Vec<Change>>> = Arc::default();
+    let stop = CancellationToken::new();
+    let listening = {
+        let (receiver, seen, stop) = (receiver.clone(), seen.clone(), stop.clone());
+        tokio::spawn(async move {
+            let apply = move |c| seen.lock().expect("seen").push(c);
+            receiver.listen(apply, stop).await;
+        })
+    };
+    // The listener clears everything once subscribed; wait for that.
+    let subscribed = || seen.lock().expect("seen").contains(&Change::Everything);
+    for _ in 0..100 {
+        if subscribed() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(subscribed(), "the listener subscribed");
+    sender.publish(Change::User(42));
+    sender.publish(Change::PublicFoods);
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = seen.lock().expect("seen").clone();
+        if got.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Each publish is sent on its own; they may arrive in either order.
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.contains(&Change::User(42)) && got.contains(&Change::PublicFoods));
+    stop.cancel();
+    listening.await.expect("the listener stops");
 }
