@@ -63,6 +63,7 @@ pub struct AppStateInner {
     pub queries: Arc<std::sync::atomic::AtomicU64>,
     pub food_index: crate::nutrition::food_index::FoodIndex,
     pub auth_cache: accounts::auth_cache::AuthCache,
+    pub workout_order: crate::workouts::order_cache::OrderCache,
     pub invalidation: Invalidation,
 }
 
@@ -132,6 +133,7 @@ impl AppState {
             queries,
             food_index: Default::default(),
             auth_cache,
+            workout_order: Default::default(),
             invalidation,
         })))
     }
@@ -152,14 +154,22 @@ impl AppState {
         self.invalidation.publish(Change::PublicFoods);
     }
 
+    /// A workout changed: forget the remembered catalogue orders.
+    pub fn catalogue_changed(&self) {
+        self.workout_order.clear();
+        self.invalidation.publish(Change::Catalogue);
+    }
+
     /// Applies a change another instance published.
     pub fn apply_change(&self, change: Change) {
         match change {
             Change::User(id) => self.auth_cache.forget(id),
             Change::PublicFoods => self.food_index.invalidate(),
+            Change::Catalogue => self.workout_order.clear(),
             Change::Everything => {
                 self.auth_cache.clear();
                 self.food_index.invalidate();
+                self.workout_order.clear();
             }
         }
     }

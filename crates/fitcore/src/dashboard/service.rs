@@ -8,7 +8,7 @@ pub async fn dashboard(
     let now = state.now();
     let profile = accounts::service::profile_of(&state.db, user.id).await?;
     let today = accounts::service::local_today(&profile.timezone, now);
-    let nutrition = crate::nutrition::today::today(&state.db, &profile, today).await?;
+    let nutrition = crate::nutrition::today::today(state, &profile, today).await?;
     // One read of the profile and the subscription serves every part.
     let subscription = payments::subscription_response(&state.db, user.id, now).await?;
     let tz = profile.timezone.parse().unwrap_or(chrono_tz::UTC);

@@ -147,7 +147,7 @@ pub async fn list(state: &AppState, viewer: Viewer) -> AppResult<FavoritesRespon
             .collect()
     };
     let mut by_id: std::collections::HashMap<i64, crate::nutrition::dto::MealResponse> =
-        crate::nutrition::meals::responses(&state.db, meals)
+        crate::nutrition::meals::responses(state, meals)
             .await?
             .into_iter()
             .map(|m| (m.id, m))

@@ -140,7 +140,7 @@ pub async fn create(state: &AppState, u: &user::Model, req: LogCreate) -> AppRes
         (f.name, n, Some(r))
     } else {
         let m = meals::visible(&state.db, u.id, req.meal_id.unwrap_or_default()).await?;
-        let r = meals::one(&state.db, m).await?;
+        let r = meals::one(state, m).await?;
         let t = &r.totals;
         let n = Totals {
             calories: t.calories * servings,

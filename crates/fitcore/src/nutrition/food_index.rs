@@ -30,12 +30,15 @@ const MAX_AGE: Duration = Duration::from_secs(30);
 struct Entry {
     folded: String,
     category: String,
+    model: Arc<food::Model>,
     response: FoodResponse,
 }
 
 struct Snapshot {
     built: Instant,
     entries: Vec<Entry>,
+    /// Position in `entries` by food id.
+    by_id: HashMap<i64, usize>,
 }
 
 #[derive(Default)]
@@ -119,24 +122,53 @@ impl FoodIndex {
                 grams: p.grams,
             });
         }
+        let entries: Vec<Entry> = foods
+            .into_iter()
+            .map(|f| Entry {
+                folded: f.name_search.clone(),
+                category: f.category.clone(),
+                model: Arc::new(f.clone()),
+                response: {
+                    let ps = portions.remove(&f.id).unwrap_or_default();
+                    foods::response(f, ps)
+                },
+            })
+            .collect();
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.response.id, i))
+            .collect();
         let snap = Arc::new(Snapshot {
             built: Instant::now(),
-            entries: foods
-                .into_iter()
-                .map(|f| Entry {
-                    folded: f.name_search.clone(),
-                    category: f.category.clone(),
-                    response: {
-                        let ps = portions.remove(&f.id).unwrap_or_default();
-                        foods::response(f, ps)
-                    },
-                })
-                .collect(),
+            entries,
+            by_id,
         });
         if let Ok(mut s) = self.snapshot.write() {
             *s = Some(snap.clone());
         }
         Ok(snap)
+    }
+
+    /// The public foods among `ids` (from memory) and the ids that are not
+    /// public foods (to be read from the database).
+    pub async fn public_foods(
+        &self,
+        db: &DatabaseConnection,
+        ids: &[i64],
+    ) -> Result<(HashMap<i64, Arc<food::Model>>, Vec<i64>), DbErr> {
+        let snap = self.get(db).await?;
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut rest = Vec::new();
+        for id in ids {
+            match snap.by_id.get(id).and_then(|&i| snap.entries.get(i)) {
+                Some(e) => {
+                    found.insert(*id, e.model.clone());
+                }
+                None => rest.push(*id),
+            }
+        }
+        Ok((found, rest))
     }
 
     /// Public foods plus the user's own matching `text` (and `category`),

@@ -66,11 +66,10 @@ pub fn rounded(t: Totals) -> Totals {
     }
 }
 
-/// Meals with items and totals, in the order given (three queries).
-pub async fn responses<C: ConnectionTrait>(
-    db: &C,
-    meals: Vec<meal::Model>,
-) -> AppResult<Vec<MealResponse>> {
+/// Meals with items and totals, in the order given (items, and the
+/// users' own foods if any; public foods come from memory).
+pub async fn responses(state: &AppState, meals: Vec<meal::Model>) -> AppResult<Vec<MealResponse>> {
+    let db = &state.db;
     let ids: Vec<i64> = meals.iter().map(|m| m.id).collect();
     let items = if ids.is_empty() {
         Vec::new()
@@ -86,21 +85,22 @@ pub async fn responses<C: ConnectionTrait>(
     let mut food_ids: Vec<i64> = items.iter().map(|i| i.food_id).collect();
     food_ids.sort_unstable();
     food_ids.dedup();
-    let foods: HashMap<i64, food::Model> = if food_ids.is_empty() {
-        HashMap::new()
-    } else {
-        food::Entity::find()
-            .filter(food::Column::Id.is_in(food_ids))
+    // Public foods come from the search index's snapshot; only the
+    // users' own foods are read here.
+    let (mut foods, private) = state.food_index.public_foods(db, &food_ids).await?;
+    if !private.is_empty() {
+        for f in food::Entity::find()
+            .filter(food::Column::Id.is_in(private))
             .all(db)
             .await?
-            .into_iter()
-            .map(|f| (f.id, f))
-            .collect()
-    };
+        {
+            foods.insert(f.id, std::sync::Arc::new(f));
+        }
+    }
     let mut by_meal: HashMap<i64, Vec<MealItemResponse>> = HashMap::new();
     let mut totals: HashMap<i64, Totals> = HashMap::new();
     for it in items {
-        let Some(f) = foods.get(&it.food_id) else {
+        let Some(f) = foods.get(&it.food_id).map(|f| &**f) else {
             continue;
         };
         let n = scaled(f, it.number_of_servings);
@@ -249,11 +249,11 @@ pub async fn create(state: &AppState, u: &user::Model, req: MealCreate) -> AppRe
     .await?;
     save_items(&txn, m.id, &req.items, now).await?;
     txn.commit().await?;
-    one(&state.db, m).await
+    one(state, m).await
 }
 
-pub async fn one<C: ConnectionTrait>(db: &C, m: meal::Model) -> AppResult<MealResponse> {
-    responses(db, vec![m])
+pub async fn one(state: &AppState, m: meal::Model) -> AppResult<MealResponse> {
+    responses(state, vec![m])
         .await?
         .pop()
         .ok_or_else(AppError::not_found)
@@ -261,7 +261,7 @@ pub async fn one<C: ConnectionTrait>(db: &C, m: meal::Model) -> AppResult<MealRe
 
 pub async fn get(state: &AppState, u: &user::Model, id: i64) -> AppResult<MealResponse> {
     let m = visible(&state.db, u.id, id).await?;
-    one(&state.db, m).await
+    one(state, m).await
 }
 
 pub async fn update(
@@ -297,7 +297,7 @@ pub async fn update(
         save_items(&txn, m.id, items, now).await?;
     }
     txn.commit().await?;
-    one(&state.db, m).await
+    one(state, m).await
 }
 
 pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()> {
@@ -337,7 +337,7 @@ pub async fn copy(state: &AppState, u: &user::Model, id: i64) -> AppResult<MealR
     .await?;
     save_items(&txn, copy.id, &items, now).await?;
     txn.commit().await?;
-    one(&state.db, copy).await
+    one(state, copy).await
 }
 
 pub async fn list(
@@ -393,5 +393,5 @@ pub async fn list(
         .limit(p.page_size)
         .all(&state.db)
         .await?;
-    Ok((responses(&state.db, rows).await?, count))
+    Ok((responses(state, rows).await?, count))
 }

@@ -66,7 +66,8 @@ async fn own(state: &AppState, u: &user::Model, id: i64) -> AppResult<meal_plan:
 }
 
 /// Every day of the plan (empty ones too) with its meals and totals.
-pub async fn days_of<C: ConnectionTrait>(db: &C, p: &meal_plan::Model) -> AppResult<Vec<PlanDay>> {
+pub async fn days_of(state: &AppState, p: &meal_plan::Model) -> AppResult<Vec<PlanDay>> {
+    let db = &state.db;
     let scheduled = scheduled_meal::Entity::find()
         .filter(scheduled_meal::Column::PlanId.eq(p.id))
         .order_by_asc(scheduled_meal::Column::DayOfPlan)
@@ -85,7 +86,7 @@ pub async fn days_of<C: ConnectionTrait>(db: &C, p: &meal_plan::Model) -> AppRes
             .all(db)
             .await?
     };
-    let by_id: HashMap<i64, MealResponse> = meals::responses(db, rows)
+    let by_id: HashMap<i64, MealResponse> = meals::responses(state, rows)
         .await?
         .into_iter()
         .map(|m| (m.id, m))
@@ -184,13 +185,13 @@ pub async fn create(state: &AppState, u: &user::Model, req: PlanCreate) -> AppRe
     }
     .insert(&state.db)
     .await?;
-    let days = days_of(&state.db, &p).await?;
+    let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
 
 pub async fn get(state: &AppState, u: &user::Model, id: i64) -> AppResult<PlanResponse> {
     let p = visible(&state.db, u.id, id).await?;
-    let days = days_of(&state.db, &p).await?;
+    let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
 
@@ -280,7 +281,7 @@ pub async fn update(
     }
     am.updated_at = Set(state.now());
     let p = am.update(&state.db).await?;
-    let days = days_of(&state.db, &p).await?;
+    let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
 
@@ -323,7 +324,7 @@ pub async fn schedule(
     }
     .insert(&state.db)
     .await?;
-    let days = days_of(&state.db, &p).await?;
+    let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
 
@@ -395,7 +396,7 @@ pub async fn copy(
         .await?;
     }
     txn.commit().await?;
-    let days = days_of(&state.db, &copy).await?;
+    let days = days_of(state, &copy).await?;
     Ok(response(copy, Some(days)))
 }
 

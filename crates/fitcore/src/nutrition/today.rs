@@ -7,11 +7,9 @@ use super::{
     entity::{meal, meal_plan, scheduled_meal},
     meals, targets,
 };
-use crate::{accounts::entity::profile, error::AppResult};
+use crate::{accounts::entity::profile, app::AppState, error::AppResult};
 use chrono::{Duration, NaiveDate};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -44,11 +42,8 @@ struct Slot {
 /// How far ahead "next meals" look.
 const HORIZON_DAYS: i64 = 7;
 
-pub async fn today<C: ConnectionTrait>(
-    db: &C,
-    p: &profile::Model,
-    today: NaiveDate,
-) -> AppResult<Today> {
+pub async fn today(state: &AppState, p: &profile::Model, today: NaiveDate) -> AppResult<Today> {
+    let db = &state.db;
     let logged = diary::totals_by_date(db, p.user_id, today, today)
         .await?
         .get(&today)
@@ -98,7 +93,7 @@ pub async fn today<C: ConnectionTrait>(
         }
     }
     let by_id: std::collections::HashMap<i64, super::dto::MealResponse> =
-        meals::responses(db, rows)
+        meals::responses(state, rows)
             .await?
             .into_iter()
             .map(|m| (m.id, m))

@@ -14,6 +14,8 @@ pub enum Change {
     User(i64),
     /// A public food was added, edited or removed.
     PublicFoods,
+    /// A workout was added, edited or removed.
+    Catalogue,
     /// Anything may have changed (after a missed message): drop every cache.
     Everything,
 }
@@ -23,6 +25,7 @@ impl Change {
         match self {
             Change::User(id) => format!("user:{id}"),
             Change::PublicFoods => "foods".into(),
+            Change::Catalogue => "catalogue".into(),
             Change::Everything => "all".into(),
         }
     }
@@ -30,6 +33,7 @@ impl Change {
     fn decode(s: &str) -> Option<Change> {
         match s {
             "foods" => Some(Change::PublicFoods),
+            "catalogue" => Some(Change::Catalogue),
             "all" => Some(Change::Everything),
             _ => s
                 .strip_prefix("user:")
@@ -129,7 +133,12 @@ mod tests {
 
     #[test]
     fn changes_survive_the_wire() {
-        for c in [Change::User(42), Change::PublicFoods, Change::Everything] {
+        for c in [
+            Change::User(42),
+            Change::PublicFoods,
+            Change::Catalogue,
+            Change::Everything,
+        ] {
             assert_eq!(Change::decode(&c.encode()), Some(c));
         }
         assert_eq!(Change::decode("user:x"), None);

@@ -300,6 +300,44 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// A page of matching ids and the total, from the database.
+async fn page_ids(
+    state: &AppState,
+    cond: sea_orm::Condition,
+    ordered: impl Fn(sea_orm::Select<workout::Entity>) -> sea_orm::Select<workout::Entity>,
+    p: PageParams,
+) -> AppResult<(Vec<i64>, u64)> {
+    let total = workout::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .filter(cond.clone())
+        .into_query();
+    let rows: Vec<PageId> = ordered(
+        workout::Entity::find()
+            .select_only()
+            .column(workout::Column::Id)
+            .column_as(Expr::from(total), "total_count")
+            .filter(cond.clone()),
+    )
+    .offset(p.offset())
+    .limit(p.page_size)
+    .into_model::<PageId>()
+    .all(&state.db)
+    .await?;
+    let count = match rows.first() {
+        Some(r) => u64::try_from(r.total_count).unwrap_or(0),
+        None if p.offset() == 0 => 0,
+        // Past the last page: the total still has to be told.
+        None => {
+            workout::Entity::find()
+                .filter(cond)
+                .count(&state.db)
+                .await?
+        }
+    };
+    Ok((rows.into_iter().map(|r| r.id).collect(), count))
+}
+
 /// `?category=&difficulty=&goal=&is_premium=&search=&ordering=` with page
 /// numbers; unknown values are 400.
 pub async fn list_workouts(
@@ -320,6 +358,8 @@ pub async fn list_workouts(
     ])?;
     // Filters touch workout columns only, so the count needs no join.
     let mut cond = sea_orm::Condition::all();
+    // The normalized filters, naming the remembered order (see order_cache).
+    let mut key = String::new();
     if let Some(c) = q.get("category").filter(|s| !s.is_empty()) {
         let found = match c.parse::<i64>() {
             Ok(id) => category::Entity::find_by_id(id).one(&state.db).await?,
@@ -332,6 +372,7 @@ pub async fn list_workouts(
         };
         let found = found.ok_or_else(|| FieldErrors::single("category", "No such category."))?;
         cond = cond.add(workout::Column::CategoryId.eq(found.id));
+        key.push_str(&format!("c={};", found.id));
     }
     if let Some(d) = q.get("difficulty").filter(|s| !s.is_empty()) {
         let d: Difficulty =
@@ -339,16 +380,23 @@ pub async fn list_workouts(
                 FieldErrors::single("difficulty", "Use beginner, intermediate or advanced.")
             })?;
         cond = cond.add(workout::Column::Difficulty.eq(d.as_str()));
+        key.push_str(&format!("d={};", d.as_str()));
     }
     if let Some(g) = q.get("goal").filter(|s| !s.is_empty()) {
         let goal: FitnessGoal = serde_json::from_value(serde_json::Value::String(g.into()))
             .map_err(|_| FieldErrors::single("goal", "Not a fitness goal."))?;
         let quoted = serde_json::to_string(&goal).unwrap_or_default();
         cond = cond.add(workout::Column::Goals.like(format!("%{quoted}%")));
+        key.push_str(&format!("g={quoted};"));
     }
     if let Some(b) = q.bool("is_premium")? {
         cond = cond.add(workout::Column::IsPremium.eq(b));
+        key.push_str(&format!("p={b};"));
     }
+    let searching = q
+        .get("search")
+        .map(str::trim)
+        .is_some_and(|s| !s.is_empty());
     if let Some(s) = q.get("search").map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&s.to_lowercase()));
         let like = |col: workout::Column| {
@@ -389,41 +437,55 @@ pub async fn list_workouts(
             select.order_by_asc(workout::Column::Id)
         }
     };
-    // Two statements whatever the page holds. The page's ids are picked by
-    // walking the workouts alone (an index-only scan, however deep the
-    // page), with the total as a scalar subquery the database runs once;
-    // then only those rows are joined to their category and the caller's
-    // marks. (One statement with `id IN (page subquery)` made PostgreSQL's
-    // cached generic plan hash-join the whole table.)
-    let total = workout::Entity::find()
-        .select_only()
-        .expr(Expr::cust("COUNT(*)"))
-        .filter(cond.clone())
-        .into_query();
-    let ids: Vec<PageId> = ordered(
-        workout::Entity::find()
-            .select_only()
-            .column(workout::Column::Id)
-            .column_as(Expr::from(total), "total_count")
-            .filter(cond.clone()),
-    )
-    .offset(p.offset())
-    .limit(p.page_size)
-    .into_model::<PageId>()
-    .all(&state.db)
-    .await?;
-    let count = match ids.first() {
-        Some(r) => u64::try_from(r.total_count).unwrap_or(0),
-        None if p.offset() == 0 => 0,
-        // Past the last page: the total still has to be told.
-        None => {
-            workout::Entity::find()
-                .filter(cond)
-                .count(&state.db)
-                .await?
+    for t in &terms {
+        key.push_str(&format!(
+            "o={}{};",
+            if t.descending { "-" } else { "" },
+            t.field
+        ));
+    }
+    // The page's ids and the total: from the remembered order when there is
+    // one, else from the database, which walks the workouts alone (an
+    // index-only scan however deep the page) with the total as a scalar
+    // subquery it runs once. Then only the page's rows are joined to their
+    // category and the caller's marks. (One statement with `id IN (page
+    // subquery)` made PostgreSQL's cached generic plan hash-join the whole
+    // table.)
+    let remembered = if searching {
+        None
+    } else {
+        match state.workout_order.get(&key) {
+            Some(ids) => Some(ids),
+            None => {
+                let all: Vec<i64> = ordered(
+                    workout::Entity::find()
+                        .select_only()
+                        .column(workout::Column::Id)
+                        .filter(cond.clone()),
+                )
+                .limit(super::order_cache::MAX_IDS as u64 + 1)
+                .into_tuple()
+                .all(&state.db)
+                .await?;
+                (all.len() <= super::order_cache::MAX_IDS).then(|| {
+                    let all = std::sync::Arc::new(all);
+                    state.workout_order.put(key, all.clone());
+                    all
+                })
+            }
         }
     };
-    let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+    let (ids, count): (Vec<i64>, u64) = match remembered {
+        Some(all) => (
+            all.iter()
+                .skip(usize::try_from(p.offset()).unwrap_or(usize::MAX))
+                .take(usize::try_from(p.page_size).unwrap_or(100))
+                .copied()
+                .collect(),
+            all.len() as u64,
+        ),
+        None => page_ids(state, cond, ordered, p).await?,
+    };
     let mut page: Vec<MarkedRow> = if ids.is_empty() {
         Vec::new()
     } else {
@@ -535,6 +597,7 @@ pub async fn create_workout(
     }
     .insert(&state.db)
     .await?;
+    state.catalogue_changed();
     find_row(&state.db, saved.id).await
 }
 
@@ -579,6 +642,7 @@ pub async fn update_workout(
     errors.into_result()?;
     am.updated_at = Set(state.now());
     am.update(&state.db).await?;
+    state.catalogue_changed();
     find_row(&state.db, id).await
 }
 
@@ -692,6 +756,7 @@ pub async fn delete_workout(state: &AppState, id: i64) -> AppResult<()> {
         .await?;
     workout::Entity::delete_by_id(w.id).exec(&txn).await?;
     txn.commit().await?;
+    state.catalogue_changed();
     state.wake_workers();
     Ok(())
 }

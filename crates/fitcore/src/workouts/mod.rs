@@ -8,6 +8,7 @@ pub mod dto;
 pub mod entity;
 mod handlers;
 pub mod media;
+pub mod order_cache;
 pub mod progress;
 pub mod stats;
 pub mod streaming;

@@ -788,3 +788,65 @@ async fn staff_plan_templates_are_public_and_users_copy_them_to_their_own_dates(
     assert_eq!(copy["days"][1]["date"], "2027-02-02");
     assert_eq!(copy["days"][1]["totals"]["calories"], 250.0);
 }
+
+#[tokio::test]
+async fn public_foods_in_meals_come_from_memory_and_staff_edits_show_at_once() {
+    let app = TestApp::spawn().await;
+    let s = app.register("mem-staff@example.com", PASSWORD).await;
+    app.make_staff(s.id).await;
+    let u = app.register("mem-user@example.com", PASSWORD).await;
+    let mut body = custom_food("Rolled oats");
+    body["calories"] = json!(380.0);
+    body["is_public"] = json!(true);
+    let oats = json_body(
+        app.post("nutrition/foods/", body, Some(&s.access)).await,
+        201,
+    )
+    .await;
+    let own = food(&app, &u, "Own granola", 450.0).await;
+    let public_meal = meal(
+        &app,
+        &u,
+        "Porridge",
+        json!([{"food_id": oats["id"], "number_of_servings": 1}]),
+    )
+    .await;
+    let own_meal = meal(
+        &app,
+        &u,
+        "Granola",
+        json!([{"food_id": own["id"], "number_of_servings": 1}]),
+    )
+    .await;
+    let cost = |id: Value| {
+        let app = &app;
+        let token = u.access.clone();
+        async move {
+            let path = format!("nutrition/meals/{id}/");
+            json_body(app.get(&path, Some(&token)).await, 200).await;
+            let before = app.query_count();
+            let body = json_body(app.get(&path, Some(&token)).await, 200).await;
+            (app.query_count() - before, body)
+        }
+    };
+    let (public_cost, body) = cost(public_meal["id"].clone()).await;
+    assert_eq!(body["totals"]["calories"], 380.0);
+    let (own_cost, _) = cost(own_meal["id"].clone()).await;
+    assert_eq!(
+        public_cost + 1,
+        own_cost,
+        "only the user's own foods are read from the database"
+    );
+    json_body(
+        app.patch(
+            &format!("nutrition/foods/{}/", oats["id"]),
+            json!({"calories": 400.0}),
+            Some(&s.access),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let (_, body) = cost(public_meal["id"].clone()).await;
+    assert_eq!(body["totals"]["calories"], 400.0, "the edit shows at once");
+}

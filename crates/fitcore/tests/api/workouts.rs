@@ -847,3 +847,53 @@ async fn a_large_upload_is_streamed_through_in_parts_and_stored_intact() {
         hex::encode(expected.finalize())
     );
 }
+
+#[tokio::test]
+async fn the_catalogue_order_is_remembered_until_a_workout_changes() {
+    let app = TestApp::spawn().await;
+    let s = staff(&app, "order@example.com").await;
+    let cat = category(&app, &s.access, "Strength").await;
+    for i in 0..3 {
+        workout(
+            &app,
+            &s.access,
+            &cat["id"],
+            json!({"title": format!("W{i}")}),
+        )
+        .await;
+    }
+    let u = app.register("order-reader@example.com", PASSWORD).await;
+    json_body(app.get("users/me/", Some(&u.access)).await, 200).await;
+    json_body(app.get("workouts/workouts/", Some(&u.access)).await, 200).await;
+    let before = app.query_count();
+    let page = json_body(
+        app.get("workouts/workouts/?page_size=2&page=2", Some(&u.access))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        app.query_count() - before,
+        1,
+        "only the page's rows are read"
+    );
+    assert_eq!(page["count"], 3);
+    assert_eq!(page["results"][0]["title"], "W0");
+
+    let newest = workout(&app, &s.access, &cat["id"], json!({"title": "Newest"})).await;
+    let page = json_body(app.get("workouts/workouts/", Some(&u.access)).await, 200).await;
+    assert_eq!(page["count"], 4, "a new workout shows at once");
+    assert_eq!(page["results"][0]["title"], "Newest");
+
+    no_content(
+        app.delete(
+            &format!("workouts/workouts/{}/", newest["id"]),
+            None,
+            Some(&s.access),
+        )
+        .await,
+    )
+    .await;
+    let page = json_body(app.get("workouts/workouts/", Some(&u.access)).await, 200).await;
+    assert_eq!(page["count"], 3, "a deleted workout leaves at once");
+}
