@@ -7,67 +7,38 @@
 //! the server's back (SQL by hand, a lost Redis message) goes unseen.
 
 use super::entity::user;
-use std::{
-    collections::HashMap,
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
-};
+use crate::platform::ttl_map::TtlMap;
+use std::{sync::Arc, time::Duration};
 
-/// Past this many entries the expired ones are swept (and, if that is not
-/// enough, all of them), so memory stays bounded under any load.
+/// Past this many entries the expired ones are swept.
 const MAX_ENTRIES: usize = 100_000;
 
 pub struct AuthCache {
-    ttl: Duration,
-    entries: RwLock<HashMap<i64, (Instant, Arc<user::Model>)>>,
+    users: TtlMap<i64, Arc<user::Model>>,
 }
 
 impl AuthCache {
     /// `ttl` zero disables the cache.
     pub fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
-            entries: RwLock::new(HashMap::new()),
+            users: TtlMap::new(ttl, MAX_ENTRIES),
         }
     }
 
     pub fn get(&self, id: i64) -> Option<Arc<user::Model>> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(&id)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, u)| u.clone())
+        self.users.get(&id)
     }
 
     pub fn put(&self, user: Arc<user::Model>) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-        }
-        entries.insert(user.id, (Instant::now(), user));
+        self.users.put(user.id, user);
     }
 
     pub fn forget(&self, id: i64) {
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        self.users.remove(&id);
     }
 
     pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.users.clear();
     }
 }
 

@@ -15,3 +15,4 @@ pub mod metrics;
 pub mod pagination;
 pub mod ratelimit;
 pub mod storage;
+pub mod ttl_map;

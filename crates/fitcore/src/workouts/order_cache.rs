@@ -9,46 +9,36 @@
 //! Searches are not remembered (their keys are unbounded), nor lists of
 //! more than `MAX_IDS` workouts.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
-};
+use crate::platform::ttl_map::TtlMap;
+use std::{sync::Arc, time::Duration};
 
 const MAX_AGE: Duration = Duration::from_secs(30);
 const MAX_KEYS: usize = 512;
 pub const MAX_IDS: usize = 20_000;
 
-#[derive(Default)]
 pub struct OrderCache {
-    entries: RwLock<HashMap<String, (Instant, Arc<Vec<i64>>)>>,
+    orders: TtlMap<String, Arc<Vec<i64>>>,
+}
+
+impl Default for OrderCache {
+    fn default() -> Self {
+        Self {
+            orders: TtlMap::new(MAX_AGE, MAX_KEYS),
+        }
+    }
 }
 
 impl OrderCache {
     pub fn get(&self, key: &str) -> Option<Arc<Vec<i64>>> {
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < MAX_AGE)
-            .map(|(_, ids)| ids.clone())
+        self.orders.get(key)
     }
 
     pub fn put(&self, key: String, ids: Arc<Vec<i64>>) {
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_KEYS {
-            entries.retain(|_, (at, _)| at.elapsed() < MAX_AGE);
-            if entries.len() >= MAX_KEYS {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (Instant::now(), ids));
+        self.orders.put(key, ids);
     }
 
     pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.orders.clear();
     }
 }
 
@@ -64,15 +54,5 @@ mod tests {
         assert!(cache.get("premium").is_none());
         cache.clear();
         assert!(cache.get("all").is_none());
-    }
-
-    #[test]
-    fn stays_bounded() {
-        let cache = OrderCache::default();
-        for i in 0..(MAX_KEYS + 10) {
-            cache.put(format!("k{i}"), Arc::new(vec![]));
-        }
-        let n = cache.entries.read().map(|e| e.len()).unwrap_or(0);
-        assert!(n <= MAX_KEYS, "{n}");
     }
 }
