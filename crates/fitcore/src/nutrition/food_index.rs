@@ -28,10 +28,18 @@ use std::{
 const MAX_AGE: Duration = Duration::from_secs(30);
 
 struct Entry {
-    folded: String,
-    category: String,
-    model: Arc<food::Model>,
-    response: FoodResponse,
+    food: Arc<food::Model>,
+    portions: Vec<Portion>,
+}
+
+impl Entry {
+    fn folded(&self) -> &str {
+        &self.food.name_search
+    }
+
+    fn response(&self) -> FoodResponse {
+        foods::response(food::Model::clone(&self.food), self.portions.clone())
+    }
 }
 
 struct Snapshot {
@@ -125,19 +133,14 @@ impl FoodIndex {
         let entries: Vec<Entry> = foods
             .into_iter()
             .map(|f| Entry {
-                folded: f.name_search.clone(),
-                category: f.category.clone(),
-                model: Arc::new(f.clone()),
-                response: {
-                    let ps = portions.remove(&f.id).unwrap_or_default();
-                    foods::response(f, ps)
-                },
+                portions: portions.remove(&f.id).unwrap_or_default(),
+                food: Arc::new(f),
             })
             .collect();
         let by_id = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.response.id, i))
+            .map(|(i, e)| (e.food.id, i))
             .collect();
         let snap = Arc::new(Snapshot {
             built: Instant::now(),
@@ -157,13 +160,16 @@ impl FoodIndex {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<(HashMap<i64, Arc<food::Model>>, Vec<i64>), DbErr> {
+        if ids.is_empty() {
+            return Ok((HashMap::new(), Vec::new()));
+        }
         let snap = self.get(db).await?;
         let mut found = HashMap::with_capacity(ids.len());
         let mut rest = Vec::new();
         for id in ids {
             match snap.by_id.get(id).and_then(|&i| snap.entries.get(i)) {
                 Some(e) => {
-                    found.insert(*id, e.model.clone());
+                    found.insert(*id, e.food.clone());
                 }
                 None => rest.push(*id),
             }
@@ -195,12 +201,12 @@ impl FoodIndex {
         let mut hits: Vec<(u8, usize, i64, Hit)> = snap
             .entries
             .iter()
-            .filter(|e| category.is_none_or(|c| e.category == c) && matches(&e.folded))
+            .filter(|e| category.is_none_or(|c| e.food.category == c) && matches(e.folded()))
             .map(|e| {
                 (
-                    rank(&e.folded, &text, &words),
-                    e.folded.chars().count(),
-                    e.response.id,
+                    rank(e.folded(), &text, &words),
+                    e.folded().chars().count(),
+                    e.food.id,
                     Hit::Public(e),
                 )
             })
@@ -232,7 +238,7 @@ impl FoodIndex {
         }
         fn name<'a>(h: &'a Hit) -> &'a str {
             match h {
-                Hit::Public(e) => &e.folded,
+                Hit::Public(e) => e.folded(),
                 Hit::Own(f) => &f.name_search,
             }
         }
@@ -270,7 +276,7 @@ impl FoodIndex {
         Ok((
             page.into_iter()
                 .map(|h| match h {
-                    Hit::Public(e) => e.response.clone(),
+                    Hit::Public(e) => e.response(),
                     Hit::Own(f) => {
                         let ps = own_portions.remove(&f.id).unwrap_or_default();
                         foods::response(f, ps)

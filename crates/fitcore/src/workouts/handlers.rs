@@ -78,7 +78,7 @@ pub async fn list_workouts(
 ) -> AppResult<AppJson<Page<WorkoutResponse>>> {
     let p = PageParams::from_query(&q)?;
     let viewer = super::viewer_unchecked(user.as_ref());
-    let (rows, count) = catalogue::list_workouts(&state, viewer, &q, p).await?;
+    let (rows, count) = super::listing::list_workouts(&state, viewer, &q, p).await?;
     Ok(AppJson(Page::new(rows, count, p, &url, &q)))
 }
 

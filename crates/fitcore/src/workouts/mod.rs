@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dto;
 pub mod entity;
 mod handlers;
+mod listing;
 pub mod media;
 pub mod order_cache;
 pub mod progress;
