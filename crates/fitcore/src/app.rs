@@ -64,6 +64,7 @@ pub struct AppStateInner {
     pub food_index: crate::nutrition::food_index::FoodIndex,
     pub auth_cache: accounts::auth_cache::AuthCache,
     pub workout_order: crate::workouts::order_cache::OrderCache,
+    pub catalogue: crate::workouts::catalogue_index::CatalogueIndex,
     pub invalidation: Invalidation,
 }
 
@@ -134,6 +135,7 @@ impl AppState {
             food_index: Default::default(),
             auth_cache,
             workout_order: Default::default(),
+            catalogue: Default::default(),
             invalidation,
         })))
     }
@@ -154,9 +156,11 @@ impl AppState {
         self.invalidation.publish(Change::PublicFoods);
     }
 
-    /// A workout changed: forget the remembered catalogue orders.
+    /// A workout, video or category changed: forget the catalogue in
+    /// memory and its remembered orders.
     pub fn catalogue_changed(&self) {
         self.workout_order.clear();
+        self.catalogue.invalidate();
         self.invalidation.publish(Change::Catalogue);
     }
 
@@ -165,11 +169,15 @@ impl AppState {
         match change {
             Change::User(id) => self.auth_cache.forget(id),
             Change::PublicFoods => self.food_index.invalidate(),
-            Change::Catalogue => self.workout_order.clear(),
+            Change::Catalogue => {
+                self.workout_order.clear();
+                self.catalogue.invalidate();
+            }
             Change::Everything => {
                 self.auth_cache.clear();
                 self.food_index.invalidate();
                 self.workout_order.clear();
+                self.catalogue.invalidate();
             }
         }
     }

@@ -15,10 +15,20 @@ pub const GRACE: Duration = Duration::days(3);
 /// API.md's rule: lifetime + active; monthly + active or cancelled with an
 /// end date in the future; past_due before end date + grace.
 pub fn access_of(s: &subscription::Model, now: DateTime<Utc>) -> bool {
-    match (s.plan.as_deref(), s.status.as_str()) {
+    access_from(s.plan.as_deref(), &s.status, s.end_date, now)
+}
+
+/// `access_of` from the three columns it reads.
+pub fn access_from(
+    plan: Option<&str>,
+    status: &str,
+    end_date: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    match (plan, status) {
         (Some("lifetime"), "active") => true,
-        (Some("monthly"), "active" | "cancelled") => s.end_date.is_some_and(|e| e > now),
-        (_, "past_due") => s.end_date.is_some_and(|e| now < e + GRACE),
+        (Some("monthly"), "active" | "cancelled") => end_date.is_some_and(|e| e > now),
+        (_, "past_due") => end_date.is_some_and(|e| now < e + GRACE),
         _ => false,
     }
 }

@@ -14,5 +14,6 @@ pub mod mail;
 pub mod metrics;
 pub mod pagination;
 pub mod ratelimit;
+pub mod snapshot;
 pub mod storage;
 pub mod ttl_map;

@@ -27,6 +27,12 @@ impl Viewer {
             Viewer::User { id, .. } => Some(id),
         }
     }
+
+    /// Whether premium videos are open to this caller as far as known
+    /// (a `subscribed: false` may still be unchecked).
+    pub fn may_watch_premium(self) -> bool {
+        matches!(self, Viewer::User { subscribed, staff, .. } if subscribed || staff)
+    }
 }
 
 /// A free video is open to anyone; the other videos of a non-premium

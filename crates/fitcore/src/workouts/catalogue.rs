@@ -15,7 +15,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef, prelude::Expr,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, prelude::Expr,
     sea_query::ExprTrait,
 };
 use std::collections::{HashMap, HashSet};
@@ -48,13 +48,10 @@ pub struct WorkoutRow {
     pub category_slug: String,
 }
 
-/// A catalogue row with the caller's favorite and progress joined in. (A
-/// window `COUNT(*) OVER ()` could carry the total but makes the database
-/// build every matching row before the limit: several times slower.)
+/// The caller's favorite and progress of one workout (columns of
+/// `with_caller_marks`; all NULL for nobody).
 #[derive(Debug, Clone, FromQueryResult)]
-pub(super) struct MarkedRow {
-    #[sea_orm(nested)]
-    pub(super) workout: WorkoutRow,
+pub(super) struct Marks {
     pub(super) favorite_id: Option<i64>,
     progress_id: Option<i64>,
     progress_percentage: Option<f64>,
@@ -64,16 +61,46 @@ pub(super) struct MarkedRow {
     times_completed: Option<i32>,
 }
 
+/// A catalogue row with the caller's favorite and progress joined in. (A
+/// window `COUNT(*) OVER ()` could carry the total but makes the database
+/// build every matching row before the limit: several times slower.)
+#[derive(Debug, Clone, FromQueryResult)]
+pub(super) struct MarkedRow {
+    #[sea_orm(nested)]
+    pub(super) workout: WorkoutRow,
+    #[sea_orm(nested)]
+    pub(super) marks: Marks,
+}
+
+/// A workout's id with the caller's marks (the rows come from memory).
+#[derive(Debug, Clone, FromQueryResult)]
+pub(super) struct IdMarks {
+    pub(super) id: i64,
+    #[sea_orm(nested)]
+    pub(super) marks: Marks,
+}
+
+/// One workout's marks with the caller's subscription (for premium).
+#[derive(Debug, Clone, FromQueryResult)]
+struct DetailMarks {
+    #[sea_orm(nested)]
+    marks: Marks,
+    sub_plan: Option<String>,
+    sub_status: Option<String>,
+    sub_end_date: Option<DateTime<Utc>>,
+}
+
 /// The fields of a video the detail shows.
-struct DetailVideo {
-    id: i64,
-    title: String,
-    order_index: i32,
-    content_type: String,
-    size_bytes: i64,
-    is_free: bool,
-    duration_seconds: Option<i32>,
-    thumbnail_key: Option<String>,
+#[derive(Debug, Clone)]
+pub struct DetailVideo {
+    pub id: i64,
+    pub title: String,
+    pub order_index: i32,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub is_free: bool,
+    pub duration_seconds: Option<i32>,
+    pub thumbnail_key: Option<String>,
 }
 
 impl DetailVideo {
@@ -107,7 +134,19 @@ struct DetailRow {
     v_thumbnail_key: Option<String>,
 }
 
-impl MarkedRow {
+impl Marks {
+    pub(super) fn none() -> Self {
+        Self {
+            favorite_id: None,
+            progress_id: None,
+            progress_percentage: None,
+            completed_videos: None,
+            started_at: None,
+            completed_at: None,
+            times_completed: None,
+        }
+    }
+
     pub(super) fn progress(&self) -> Option<ProgressSummary> {
         Some(ProgressSummary {
             id: self.progress_id?,
@@ -417,10 +456,100 @@ pub async fn update_workout(
     find_row(&state.db, id).await
 }
 
-/// A workout with its videos, each locked or carrying a stream URL for
-/// `viewer` (whose subscription is looked up here when the workout is
-/// premium and the caller passed `subscribed: false`).
-pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppResult<WorkoutDetail> {
+/// The caller's marks on workouts `ids`, one row per workout (the rows
+/// themselves come from the catalogue in memory).
+pub(super) async fn marks_of(
+    state: &AppState,
+    viewer: Viewer,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Marks>> {
+    let Some(uid) = viewer.user_id() else {
+        return Ok(HashMap::new());
+    };
+    let select = workout::Entity::find()
+        .select_only()
+        .column(workout::Column::Id)
+        .filter(workout::Column::Id.is_in(ids.iter().copied()));
+    let found: Vec<IdMarks> = with_caller_marks(select, uid)
+        .into_model()
+        .all(&state.db)
+        .await?;
+    Ok(found.into_iter().map(|r| (r.id, r.marks)).collect())
+}
+
+/// A workout with its videos and the caller's marks: from one statement,
+/// or from memory plus the caller's marks (see `catalogue_index`).
+async fn detail_parts(
+    state: &AppState,
+    viewer: Viewer,
+    id: i64,
+) -> AppResult<(WorkoutRow, Vec<DetailVideo>, Marks, Viewer)> {
+    let entry = state
+        .catalogue
+        .entries(&state.db, &[id])
+        .await?
+        .and_then(|mut e| e.pop());
+    let Some(entry) = entry else {
+        return detail_from_db(state, viewer, id).await;
+    };
+    let row = entry.row.clone();
+    let videos = entry.videos.clone();
+    let Some(uid) = viewer.user_id() else {
+        return Ok((row, videos, Marks::none(), viewer));
+    };
+    // Whether the caller subscribes matters for premium workouts only; it
+    // comes with the marks.
+    let ask_subscription = row.is_premium && !viewer.may_watch_premium();
+    let select = workout::Entity::find()
+        .select_only()
+        .filter(workout::Column::Id.eq(id));
+    let mut select = with_caller_marks(select, uid);
+    if ask_subscription {
+        use crate::payments::entity::subscription;
+        QueryTrait::query(&mut select).join(
+            JoinType::LeftJoin,
+            subscription::Entity,
+            Expr::col((subscription::Entity, subscription::Column::UserId)).eq(uid),
+        );
+        select = select
+            .column_as(subscription::Column::Plan, "sub_plan")
+            .column_as(subscription::Column::Status, "sub_status")
+            .column_as(subscription::Column::EndDate, "sub_end_date");
+    } else {
+        let null = || Expr::cust("NULL");
+        select = select
+            .column_as(null(), "sub_plan")
+            .column_as(null(), "sub_status")
+            .column_as(null(), "sub_end_date");
+    }
+    let found: Option<DetailMarks> = select.into_model().one(&state.db).await?;
+    let Some(found) = found else {
+        // Deleted since the snapshot was taken.
+        return Err(AppError::not_found());
+    };
+    let viewer = match (viewer, found.sub_status.as_deref()) {
+        (Viewer::User { id, staff, .. }, Some(status)) if ask_subscription => Viewer::User {
+            id,
+            staff,
+            subscribed: crate::payments::access_from(
+                found.sub_plan.as_deref(),
+                status,
+                found.sub_end_date,
+                state.now(),
+            ),
+        },
+        (v, _) => v,
+    };
+    Ok((row, videos, found.marks, viewer))
+}
+
+/// `detail_parts` from the database: one statement (the subscription is a
+/// second one for premium workouts).
+async fn detail_from_db(
+    state: &AppState,
+    viewer: Viewer,
+    id: i64,
+) -> AppResult<(WorkoutRow, Vec<DetailVideo>, Marks, Viewer)> {
     let select = rows().filter(workout::Column::Id.eq(id));
     let select = match viewer.user_id() {
         Some(uid) => with_caller_marks(select, uid),
@@ -453,23 +582,30 @@ pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppRes
         .into_iter()
         .filter_map(DetailVideo::from_row)
         .collect();
-    let progress = row.progress();
-    let favorite = row.favorite_id.is_some();
-    let row = row.workout;
-    let premium = row.is_premium;
     // Whether the caller subscribes matters for premium workouts only.
     let viewer = match viewer {
-        Viewer::User {
-            id: uid,
-            subscribed: false,
-            staff: false,
-        } if premium => Viewer::User {
-            id: uid,
-            subscribed: crate::payments::has_active_access(&state.db, uid, state.now()).await?,
-            staff: false,
-        },
+        Viewer::User { id: uid, staff, .. }
+            if row.workout.is_premium && !viewer.may_watch_premium() =>
+        {
+            Viewer::User {
+                id: uid,
+                subscribed: crate::payments::has_active_access(&state.db, uid, state.now()).await?,
+                staff,
+            }
+        }
         v => v,
     };
+    Ok((row.workout, videos, row.marks, viewer))
+}
+
+/// A workout with its videos, each locked or carrying a stream URL for
+/// `viewer` (whose subscription is looked up when the workout is premium
+/// and the caller passed `subscribed: false`).
+pub async fn workout_detail(state: &AppState, viewer: Viewer, id: i64) -> AppResult<WorkoutDetail> {
+    let (row, videos, marks, viewer) = detail_parts(state, viewer, id).await?;
+    let progress = marks.progress();
+    let favorite = marks.favorite_id.is_some();
+    let premium = row.is_premium;
     let now = state.now();
     let base = state.config.public_url();
     let videos = videos

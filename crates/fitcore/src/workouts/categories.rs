@@ -80,7 +80,11 @@ fn check(errors: &mut FieldErrors, name: Option<&str>, slug: Option<&str>) {
 
 async fn save(state: &AppState, am: category::ActiveModel) -> AppResult<category::Model> {
     match am.save(&state.db).await {
-        Ok(saved) => Ok(saved.try_into_model()?),
+        Ok(saved) => {
+            // Workouts show their category's name and slug.
+            state.catalogue_changed();
+            Ok(saved.try_into_model()?)
+        }
         Err(e) if crate::platform::db::is_unique_violation(&e) => Err(AppError::conflict(
             "conflict",
             "A category with this slug exists.",

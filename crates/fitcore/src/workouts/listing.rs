@@ -5,7 +5,10 @@
 
 use super::{
     access::Viewer,
-    catalogue::{MarkedRow, rows, with_caller_marks, without_caller_marks, workout_response},
+    catalogue::{
+        MarkedRow, Marks, WorkoutRow, marks_of, rows, with_caller_marks, without_caller_marks,
+        workout_response,
+    },
     dto::*,
     entity::{category, workout},
 };
@@ -219,24 +222,38 @@ pub async fn list_workouts(
         ),
         None => page_ids(state, cond, ordered, p).await?,
     };
-    let mut page: Vec<MarkedRow> = if ids.is_empty() {
+    // The rows from the catalogue in memory and the caller's marks from
+    // the database; or both from one statement when the catalogue is not
+    // in memory.
+    let page: Vec<(WorkoutRow, Marks)> = if ids.is_empty() {
         Vec::new()
+    } else if let Some(entries) = state.catalogue.entries(&state.db, &ids).await? {
+        let mut marks = marks_of(state, viewer, &ids).await?;
+        entries
+            .into_iter()
+            .map(|e| {
+                let m = marks.remove(&e.row.id).unwrap_or_else(Marks::none);
+                (e.row.clone(), m)
+            })
+            .collect()
     } else {
         let select = rows().filter(workout::Column::Id.is_in(ids.clone()));
         let select = match viewer.user_id() {
             Some(uid) => with_caller_marks(select, uid),
             None => without_caller_marks(select),
         };
-        select.into_model::<MarkedRow>().all(&state.db).await?
+        let mut page: Vec<MarkedRow> = select.into_model::<MarkedRow>().all(&state.db).await?;
+        let position: HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        page.sort_by_key(|r| position.get(&r.workout.id).copied().unwrap_or(usize::MAX));
+        page.into_iter().map(|r| (r.workout, r.marks)).collect()
     };
-    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    page.sort_by_key(|r| position.get(&r.workout.id).copied().unwrap_or(usize::MAX));
     let results = page
         .into_iter()
-        .map(|r| {
-            let progress = r.progress();
-            let favorite = r.favorite_id.is_some();
-            let mut w = workout_response(state, r.workout, viewer, favorite, None);
+        .map(|(row, marks)| {
+            let progress = marks.progress();
+            let favorite = marks.favorite_id.is_some();
+            let mut w = workout_response(state, row, viewer, favorite, None);
             w.progress = progress;
             w
         })

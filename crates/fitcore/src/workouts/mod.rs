@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod catalogue;
+pub mod catalogue_index;
 pub mod categories;
 pub mod demo;
 pub mod dto;

@@ -279,6 +279,7 @@ pub async fn upload_video(
     .await;
     match saved {
         Ok(row) => {
+            state.catalogue_changed();
             state.wake_workers();
             Ok(row)
         }
@@ -330,6 +331,7 @@ pub async fn add_local_file(
     )
     .await?;
     txn.commit().await?;
+    state.catalogue_changed();
     Ok(row)
 }
 
@@ -362,7 +364,9 @@ pub async fn update_video(state: &AppState, id: i64, req: VideoUpdate) -> AppRes
     }
     errors.into_result()?;
     am.updated_at = Set(state.now());
-    Ok(am.update(&state.db).await?)
+    let saved = am.update(&state.db).await?;
+    state.catalogue_changed();
+    Ok(saved)
 }
 
 /// Deletes the row first; a job removes the files after it (so a failed
@@ -383,6 +387,7 @@ pub async fn delete_video(state: &AppState, id: i64) -> AppResult<()> {
         .await?;
     queue_file_removal(&txn, now, &[&v]).await?;
     txn.commit().await?;
+    state.catalogue_changed();
     state.wake_workers();
     Ok(())
 }
@@ -446,6 +451,7 @@ pub async fn reorder(state: &AppState, workout_id: i64, req: ReorderRequest) -> 
             .await?;
     }
     txn.commit().await?;
+    state.catalogue_changed();
     Ok(())
 }
 
@@ -515,6 +521,7 @@ async fn probe_into(
             .exec(&state.db)
             .await?;
     }
+    state.catalogue_changed();
     Ok(Some(
         json!({"duration_seconds": duration, "thumbnail": thumbnail_key}),
     ))

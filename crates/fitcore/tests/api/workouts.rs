@@ -334,9 +334,13 @@ async fn a_catalogue_page_costs_the_same_queries_whatever_it_holds() {
     workout(&app, &s.access, &cat["id"], json!({})).await;
     // The caller is then served from the auth cache.
     json_body(app.get("users/me/", Some(&u.access)).await, 200).await;
-    let before = app.query_count();
-    json_body(app.get("workouts/workouts/", Some(&u.access)).await, 200).await;
-    let one = app.query_count() - before;
+    async fn cost(app: &TestApp, token: &str) -> (u64, Value) {
+        let before = app.query_count();
+        let page = json_body(app.get("workouts/workouts/", Some(token)).await, 200).await;
+        (app.query_count() - before, page)
+    }
+    let (cold_one, _) = cost(&app, &u.access).await;
+    let (warm_one, _) = cost(&app, &u.access).await;
     for i in 0..19 {
         let w = workout(
             &app,
@@ -358,14 +362,26 @@ async fn a_catalogue_page_costs_the_same_queries_whatever_it_holds() {
         )
         .await;
     }
-    let before = app.query_count();
-    let page = json_body(app.get("workouts/workouts/", Some(&u.access)).await, 200).await;
-    let twenty = app.query_count() - before;
+    let (cold_twenty, page) = cost(&app, &u.access).await;
+    let (warm_twenty, _) = cost(&app, &u.access).await;
     assert_eq!(page["results"].as_array().map(Vec::len), Some(20));
-    assert_eq!(one, twenty, "a page of 1 and a page of 20 cost the same");
     assert_eq!(
-        twenty, 2,
-        "the page's ids with the count, then the rows with the caller's marks"
+        page["results"][0]["progress"]["progress_percentage"], 10.0,
+        "the caller's marks are on the rows"
+    );
+    assert_eq!(page["results"][0]["is_favorite"], true);
+    assert_eq!(
+        (cold_one, warm_one),
+        (cold_twenty, warm_twenty),
+        "a page of 1 and a page of 20 cost the same"
+    );
+    assert_eq!(
+        cold_twenty, 4,
+        "after a change: the order, the catalogue (workouts, videos), the caller's marks"
+    );
+    assert_eq!(
+        warm_twenty, 1,
+        "then the order and the rows come from memory: only the caller's marks"
     );
 }
 
@@ -404,17 +420,110 @@ async fn a_workout_detail_with_its_videos_is_one_statement() {
     let s = staff(&app, "detail@example.com").await;
     let cat = category(&app, &s.access, "Strength").await;
     let w = workout(&app, &s.access, &cat["id"], json!({})).await;
+    let premium = workout(&app, &s.access, &cat["id"], json!({"is_premium": true})).await;
+    upload(&app, &s.access, &premium["id"], "Locked part", false).await;
     let u = app.register("watcher@example.com", PASSWORD).await;
     json_body(app.get("users/me/", Some(&u.access)).await, 200).await;
     let path = format!("workouts/workouts/{}/", w["id"]);
     let before = app.query_count();
     let detail = json_body(app.get(&path, Some(&u.access)).await, 200).await;
+    assert!(
+        app.query_count() - before <= 3,
+        "at most the catalogue (workouts, videos) and the caller's marks"
+    );
+    assert_eq!(detail["videos"], json!([]), "no videos: an empty list");
+    let before = app.query_count();
+    json_body(app.get(&path, Some(&u.access)).await, 200).await;
     assert_eq!(
         app.query_count() - before,
         1,
-        "a free workout: one statement"
+        "a free workout: one statement (the caller's marks)"
     );
-    assert_eq!(detail["videos"], json!([]), "no videos: an empty list");
+    let path = format!("workouts/workouts/{}/", premium["id"]);
+    let before = app.query_count();
+    let detail = json_body(app.get(&path, Some(&u.access)).await, 200).await;
+    assert_eq!(
+        app.query_count() - before,
+        1,
+        "a premium workout: still one statement (marks with the subscription)"
+    );
+    assert_eq!(
+        detail["videos"][0]["locked"], true,
+        "no subscription: locked"
+    );
+    assert_eq!(detail["videos"][0]["stream_url"], Value::Null);
+    let before = app.query_count();
+    json_body(app.get(&path, None).await, 200).await;
+    assert_eq!(
+        app.query_count() - before,
+        0,
+        "anonymous: from memory alone"
+    );
+}
+
+#[tokio::test]
+async fn staff_edits_to_videos_and_categories_show_at_once() {
+    let app = TestApp::spawn().await;
+    let s = staff(&app, "fresh@example.com").await;
+    let cat = category(&app, &s.access, "Strength").await;
+    let w = workout(&app, &s.access, &cat["id"], json!({})).await;
+    let path = format!("workouts/workouts/{}/", w["id"]);
+    // Read once, so the catalogue is in memory.
+    json_body(app.get(&path, None).await, 200).await;
+    json_body(app.get("workouts/workouts/", None).await, 200).await;
+    let v = upload(&app, &s.access, &w["id"], "Part 1", true).await;
+    let detail = json_body(app.get(&path, None).await, 200).await;
+    assert_eq!(
+        detail["videos"][0]["title"], "Part 1",
+        "an upload shows at once"
+    );
+    assert_eq!(detail["video_count"], 1);
+    json_body(
+        app.patch(
+            &format!("workouts/videos/{}/", v["id"]),
+            json!({"title": "Warm-up"}),
+            Some(&s.access),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let detail = json_body(app.get(&path, None).await, 200).await;
+    assert_eq!(
+        detail["videos"][0]["title"], "Warm-up",
+        "a rename shows at once"
+    );
+    json_body(
+        app.patch(
+            &format!("workouts/categories/{}/", cat["id"]),
+            json!({"name": "Power"}),
+            Some(&s.access),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let page = json_body(app.get("workouts/workouts/", None).await, 200).await;
+    assert_eq!(
+        page["results"][0]["category"]["name"], "Power",
+        "a category rename shows at once"
+    );
+    no_content(
+        app.delete(
+            &format!("workouts/videos/{}/", v["id"]),
+            None,
+            Some(&s.access),
+        )
+        .await,
+    )
+    .await;
+    let detail = json_body(app.get(&path, None).await, 200).await;
+    assert_eq!(
+        detail["videos"],
+        json!([]),
+        "a deleted video is gone at once"
+    );
+    app.drain_jobs().await;
 }
 
 #[tokio::test]
