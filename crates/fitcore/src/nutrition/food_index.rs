@@ -16,8 +16,8 @@ use super::{
 use crate::error::AppResult;
 use crate::platform::snapshot::SnapshotCell;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -101,15 +101,18 @@ impl FoodIndex {
         self.snapshot.invalidate();
     }
 
-    async fn get(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, DbErr> {
+    /// Builds through `db` when needed: a caller inside a transaction
+    /// passes it, so it never waits for a second pooled connection (which
+    /// could deadlock a busy pool).
+    async fn get<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Snapshot>, DbErr> {
         self.snapshot.get(|| build(db)).await
     }
 
     /// The public foods among `ids` (from memory) and the ids that are not
     /// public foods (to be read from the database).
-    pub async fn public_foods(
+    pub async fn public_foods<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         ids: &[i64],
     ) -> Result<(HashMap<i64, Arc<food::Model>>, Vec<i64>), DbErr> {
         if ids.is_empty() {
@@ -248,7 +251,7 @@ impl FoodIndex {
     }
 }
 
-async fn build(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
+async fn build<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
     let foods = food::Entity::find()
         .filter(food::Column::IsPublic.eq(true))
         .all(db)

@@ -69,7 +69,15 @@ pub fn rounded(t: Totals) -> Totals {
 /// Meals with items and totals, in the order given (items, and the
 /// users' own foods if any; public foods come from memory).
 pub async fn responses(state: &AppState, meals: Vec<meal::Model>) -> AppResult<Vec<MealResponse>> {
-    let db = &state.db;
+    responses_in(state, &state.db, meals).await
+}
+
+/// `responses` reading through `db` (a transaction, say).
+pub async fn responses_in<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    meals: Vec<meal::Model>,
+) -> AppResult<Vec<MealResponse>> {
     let ids: Vec<i64> = meals.iter().map(|m| m.id).collect();
     let items = if ids.is_empty() {
         Vec::new()

@@ -16,7 +16,8 @@ use crate::{
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -66,38 +67,64 @@ async fn own(state: &AppState, u: &user::Model, id: i64) -> AppResult<meal_plan:
 }
 
 /// Every day of the plan (empty ones too) with its meals and totals.
+/// A scheduled meal of a plan with its meal row.
+#[derive(Debug, FromQueryResult)]
+struct ScheduledRow {
+    #[sea_orm(nested)]
+    meal: meal::Model,
+    s_id: i64,
+    s_day_of_plan: i32,
+}
+
 pub async fn days_of(state: &AppState, p: &meal_plan::Model) -> AppResult<Vec<PlanDay>> {
-    let db = &state.db;
-    let scheduled = scheduled_meal::Entity::find()
+    days_in(state, &state.db, p).await
+}
+
+/// `days_of` reading through `db` (a transaction, say).
+pub async fn days_in<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    p: &meal_plan::Model,
+) -> AppResult<Vec<PlanDay>> {
+    // The scheduled meals with their meal rows: one statement.
+    let slots: Vec<ScheduledRow> = meal::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            meal::Entity::belongs_to(scheduled_meal::Entity)
+                .from(meal::Column::Id)
+                .to(scheduled_meal::Column::MealId)
+                .into(),
+        )
+        .column_as(scheduled_meal::Column::Id, "s_id")
+        .column_as(scheduled_meal::Column::DayOfPlan, "s_day_of_plan")
         .filter(scheduled_meal::Column::PlanId.eq(p.id))
         .order_by_asc(scheduled_meal::Column::DayOfPlan)
         .order_by_asc(scheduled_meal::Column::Position)
         .order_by_asc(scheduled_meal::Column::Id)
+        .into_model()
         .all(db)
         .await?;
-    let mut meal_ids: Vec<i64> = scheduled.iter().map(|s| s.meal_id).collect();
-    meal_ids.sort_unstable();
-    meal_ids.dedup();
-    let rows = if meal_ids.is_empty() {
-        Vec::new()
-    } else {
-        meal::Entity::find()
-            .filter(meal::Column::Id.is_in(meal_ids))
-            .all(db)
-            .await?
-    };
-    let by_id: HashMap<i64, MealResponse> = meals::responses(state, rows)
+    let mut scheduled = Vec::with_capacity(slots.len());
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in slots {
+        scheduled.push((s.s_id, s.s_day_of_plan, s.meal.id));
+        if seen.insert(s.meal.id) {
+            rows.push(s.meal);
+        }
+    }
+    let by_id: HashMap<i64, MealResponse> = meals::responses_in(state, db, rows)
         .await?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
     let mut days: BTreeMap<i32, Vec<ScheduledMealResponse>> = BTreeMap::new();
-    for s in scheduled {
-        if let Some(m) = by_id.get(&s.meal_id) {
-            days.entry(s.day_of_plan)
+    for (id, day_of_plan, meal_id) in scheduled {
+        if let Some(m) = by_id.get(&meal_id) {
+            days.entry(day_of_plan)
                 .or_default()
                 .push(ScheduledMealResponse {
-                    id: s.id,
+                    id,
                     meal: m.clone(),
                 });
         }
@@ -190,8 +217,12 @@ pub async fn create(state: &AppState, u: &user::Model, req: PlanCreate) -> AppRe
 }
 
 pub async fn get(state: &AppState, u: &user::Model, id: i64) -> AppResult<PlanResponse> {
-    let p = visible(&state.db, u.id, id).await?;
-    let days = days_of(state, &p).await?;
+    // One transaction: a consistent plan, and one pooled connection for
+    // its four statements (each return to the pool costs a round trip).
+    let db = state.db.begin().await?;
+    let p = visible(&db, u.id, id).await?;
+    let days = days_in(state, &db, &p).await?;
+    db.commit().await?;
     Ok(response(p, Some(days)))
 }
 

@@ -9,7 +9,9 @@ use super::{
 };
 use crate::{accounts::entity::profile, app::AppState, error::AppResult};
 use chrono::{Duration, NaiveDate};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -42,8 +44,13 @@ struct Slot {
 /// How far ahead "next meals" look.
 const HORIZON_DAYS: i64 = 7;
 
-pub async fn today(state: &AppState, p: &profile::Model, today: NaiveDate) -> AppResult<Today> {
-    let db = &state.db;
+/// Reads through `db` (the dashboard's transaction).
+pub async fn today<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    p: &profile::Model,
+    today: NaiveDate,
+) -> AppResult<Today> {
     let logged = diary::totals_by_date(db, p.user_id, today, today)
         .await?
         .get(&today)
@@ -93,7 +100,7 @@ pub async fn today(state: &AppState, p: &profile::Model, today: NaiveDate) -> Ap
         }
     }
     let by_id: std::collections::HashMap<i64, super::dto::MealResponse> =
-        meals::responses(state, rows)
+        meals::responses_in(state, db, rows)
             .await?
             .into_iter()
             .map(|m| (m.id, m))

@@ -5,6 +5,7 @@ use crate::{
     nutrition_foods::custom_food,
 };
 use chrono::Duration;
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 async fn food(app: &TestApp, u: &Registered, name: &str, kcal: f64) -> Value {
@@ -356,7 +357,10 @@ async fn a_full_seven_day_plan_costs_a_fixed_number_of_queries() {
         queries <= empty + 3,
         "empty plan {empty} queries, full {queries}"
     );
-    assert_eq!(queries, 5, "the plan, scheduled meals, meals, items, foods");
+    assert_eq!(
+        queries, 4,
+        "the plan, its scheduled meals with their meals, items, the user's own foods"
+    );
 }
 
 #[tokio::test]
@@ -849,4 +853,60 @@ async fn public_foods_in_meals_come_from_memory_and_staff_edits_show_at_once() {
     .await;
     let (_, body) = cost(public_meal["id"].clone()).await;
     assert_eq!(body["totals"]["calories"], 400.0, "the edit shows at once");
+}
+
+#[tokio::test]
+async fn a_plan_and_the_dashboard_answer_through_one_pooled_connection_while_foods_are_reloaded() {
+    // Two connections in the pool, one of them held below: a read that
+    // kept its transaction while waiting for a second connection (to reload
+    // the public foods) would never finish.
+    let app = TestApp::spawn_with(|c| c.database_max_connections = 2).await;
+    let s = app.register("pool-staff@example.com", PASSWORD).await;
+    app.make_staff(s.id).await;
+    let u = app.register("pool-user@example.com", PASSWORD).await;
+    let mut body = custom_food("Rolled oats");
+    body["is_public"] = json!(true);
+    let oats = json_body(
+        app.post("nutrition/foods/", body, Some(&s.access)).await,
+        201,
+    )
+    .await;
+    let p = plan(&app, &u, 1).await;
+    let m = meal(
+        &app,
+        &u,
+        "Porridge",
+        json!([{"food_id": oats["id"], "number_of_servings": 1}]),
+    )
+    .await;
+    json_body(
+        app.post(
+            &format!("nutrition/plans/{}/meals/", p["id"]),
+            json!({"meal_id": m["id"], "day_of_plan": 1}),
+            Some(&u.access),
+        )
+        .await,
+        201,
+    )
+    .await;
+    json_body(app.get("users/me/", Some(&u.access)).await, 200).await;
+    let held = app.state.db.begin().await.expect("hold a connection");
+    let limit = std::time::Duration::from_secs(20);
+    app.state.public_foods_changed();
+    let path = format!("nutrition/plans/{}/", p["id"]);
+    let res = tokio::time::timeout(limit, app.get(&path, Some(&u.access)))
+        .await
+        .expect("the plan answers");
+    let detail = json_body(res, 200).await;
+    assert_eq!(
+        detail["days"][0]["meals"][0]["meal"]["items"][0]["food"]["id"],
+        oats["id"]
+    );
+    app.state.public_foods_changed();
+    let res = tokio::time::timeout(limit, app.get("users/dashboard/", Some(&u.access)))
+        .await
+        .expect("the dashboard answers");
+    let dash = json_body(res, 200).await;
+    assert_eq!(dash["next_meals"][0]["meal"]["name"], "Porridge");
+    held.rollback().await.expect("release the connection");
 }
