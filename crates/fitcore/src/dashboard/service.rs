@@ -1,6 +1,55 @@
 use super::dto::{DashboardResponse, Today, WorkoutsSummary};
-use crate::{accounts, app::AppState, error::AppResult, notifications, payments};
-use sea_orm::TransactionTrait;
+use crate::{
+    accounts::{self, entity::profile},
+    app::AppState,
+    error::{AppError, AppResult},
+    notifications::entity::notification,
+    payments::{self, entity::subscription},
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    QueryFilter, QuerySelect, QueryTrait, TransactionTrait, prelude::Expr,
+};
+
+/// The caller's profile, subscription and unread count.
+#[derive(Debug, FromQueryResult)]
+struct Head {
+    #[sea_orm(nested)]
+    profile: profile::Model,
+    #[sea_orm(nested(prefix = "sub_"))]
+    subscription: Option<subscription::Model>,
+    unread: i64,
+}
+
+/// `Head` in one statement: the profile, its user's subscription (LEFT
+/// JOIN, at most one by the unique key) and the unread count (a scalar
+/// subquery).
+async fn head<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<Head> {
+    let unread = notification::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::IsRead.eq(false))
+        .into_query();
+    let mut select = profile::Entity::find()
+        .filter(profile::Column::UserId.eq(user_id))
+        .join(
+            JoinType::LeftJoin,
+            profile::Entity::belongs_to(subscription::Entity)
+                .from(profile::Column::UserId)
+                .to(subscription::Column::UserId)
+                .into(),
+        )
+        .column_as(Expr::from(unread), "unread");
+    for col in subscription::Column::iter() {
+        select = select.column_as(col, format!("sub_{}", col.as_str()));
+    }
+    select
+        .into_model::<Head>()
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("user {user_id} has no profile")))
+}
 
 pub async fn dashboard(
     state: &AppState,
@@ -11,11 +60,15 @@ pub async fn dashboard(
     // connection for the eight statements instead of a pool round trip
     // (with sqlx's check of the returned connection) after each.
     let db = state.db.begin().await?;
-    let profile = accounts::service::profile_of(&db, user.id).await?;
+    // One read of the profile and the subscription serves every part.
+    let Head {
+        profile,
+        subscription,
+        unread,
+    } = head(&db, user.id).await?;
+    let subscription = payments::response_of(subscription, now);
     let today = accounts::service::local_today(&profile.timezone, now);
     let nutrition = crate::nutrition::today::today(state, &db, &profile, today).await?;
-    // One read of the profile and the subscription serves every part.
-    let subscription = payments::subscription_response(&db, user.id, now).await?;
     let tz = profile.timezone.parse().unwrap_or(chrono_tz::UTC);
     let weight_kg = profile.weight_kg;
     let user_part =
@@ -23,7 +76,6 @@ pub async fn dashboard(
             .await;
     let stats = crate::workouts::stats_in(&db, user.id, tz, now).await?;
     let in_progress = crate::workouts::progress::in_progress(&db, user.id, 3).await?;
-    let unread_notifications = notifications::unread_count(&db, user.id).await?;
     db.commit().await?;
     Ok(DashboardResponse {
         user: user_part,
@@ -43,7 +95,7 @@ pub async fn dashboard(
             completed_total: u64::try_from(stats.completed_total).unwrap_or(0),
             streak_days: u32::try_from(stats.streak_days).unwrap_or(0),
         },
-        unread_notifications,
+        unread_notifications: u64::try_from(unread).unwrap_or(0),
         next_meals: nutrition.next_meals,
     })
 }

@@ -15,7 +15,7 @@ pub mod webhooks;
 use crate::app::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use service::{access_from, has_active_access, subscription_response};
+pub use service::{access_from, has_active_access, response_of, subscription_response};
 
 /// Published after a user gains access (payment, activation).
 #[derive(Debug, Clone)]

@@ -54,7 +54,12 @@ pub async fn subscription_response<C: ConnectionTrait>(
         .filter(subscription::Column::UserId.eq(user_id))
         .one(db)
         .await?;
-    Ok(match sub {
+    Ok(response_of(sub, now))
+}
+
+/// The subscription as the API shows it (`None`: never subscribed).
+pub fn response_of(sub: Option<subscription::Model>, now: DateTime<Utc>) -> SubscriptionResponse {
+    match sub {
         Some(s) => SubscriptionResponse {
             has_active_access: access_of(&s, now),
             plan: s.plan,
@@ -73,7 +78,7 @@ pub async fn subscription_response<C: ConnectionTrait>(
             cancel_at_period_end: false,
             has_active_access: false,
         },
-    })
+    }
 }
 
 pub fn format_amount(minor: i64) -> String {

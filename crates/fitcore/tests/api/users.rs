@@ -796,6 +796,23 @@ async fn dashboard_has_the_documented_shape() {
 }
 
 #[tokio::test]
+async fn a_subscribers_dashboard_shows_the_plan_and_counts_only_unread_notifications() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("ana-sub@example.com").await;
+    crate::workouts::subscribe(&app, ana.id, 20).await;
+    for read in [false, true, false] {
+        app.insert_notification(ana.id, "system", "Hello", read, app.now())
+            .await;
+    }
+    let d = json_body(app.get("users/dashboard/", Some(&ana.access)).await, 200).await;
+    assert_eq!(d["subscription"]["plan"], "monthly");
+    assert_eq!(d["subscription"]["status"], "active");
+    assert_eq!(d["subscription"]["has_active_access"], true);
+    assert_eq!(d["user"]["has_active_access"], true);
+    assert_eq!(d["unread_notifications"], 2, "the read one is not counted");
+}
+
+#[tokio::test]
 async fn export_contains_user_profile_and_notifications() {
     let app = TestApp::spawn().await;
     let ana = app.user("ana@example.com").await;
