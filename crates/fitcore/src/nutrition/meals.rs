@@ -90,6 +90,17 @@ pub async fn responses_in<C: ConnectionTrait>(
             .all(db)
             .await?
     };
+    with_items(state, db, meals, items).await
+}
+
+/// `responses_in` with the meals' items already read, in (meal, position,
+/// id) order.
+pub async fn with_items<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    meals: Vec<meal::Model>,
+    items: Vec<meal_item::Model>,
+) -> AppResult<Vec<MealResponse>> {
     let mut food_ids: Vec<i64> = items.iter().map(|i| i.food_id).collect();
     food_ids.sort_unstable();
     food_ids.dedup();

@@ -4,15 +4,17 @@
 use super::{
     diary,
     dto::MealTime,
-    entity::{meal, meal_plan, scheduled_meal},
+    entity::{meal, meal_item, meal_plan, scheduled_meal},
     meals, targets,
 };
 use crate::{accounts::entity::profile, app::AppState, error::AppResult};
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    QueryFilter, QuerySelect,
 };
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -30,11 +32,15 @@ pub struct Today {
     pub next_meals: Vec<NextMeal>,
 }
 
-/// A scheduled meal with its plan's dates.
+/// A scheduled meal with its plan's dates and one of its items (a row per
+/// item; none for a meal without items).
 #[derive(Debug, FromQueryResult)]
 struct Slot {
     #[sea_orm(nested)]
     meal: meal::Model,
+    #[sea_orm(nested(prefix = "i_"))]
+    item: Option<meal_item::Model>,
+    s_id: i64,
     s_plan_id: i64,
     s_day_of_plan: i32,
     s_position: i32,
@@ -56,8 +62,8 @@ pub async fn today<C: ConnectionTrait>(
         .get(&today)
         .map_or(0.0, |t| t.calories);
     // The user's meals scheduled in plans starting up to the horizon, with
-    // their plan's dates: one statement.
-    let slots: Vec<Slot> = meal::Entity::find()
+    // their plan's dates and their items: one statement.
+    let mut select = meal::Entity::find()
         .join(
             JoinType::InnerJoin,
             meal::Entity::belongs_to(scheduled_meal::Entity)
@@ -72,6 +78,14 @@ pub async fn today<C: ConnectionTrait>(
                 .to(meal_plan::Column::Id)
                 .into(),
         )
+        .join(
+            JoinType::LeftJoin,
+            meal::Entity::belongs_to(meal_item::Entity)
+                .from(meal::Column::Id)
+                .to(meal_item::Column::MealId)
+                .into(),
+        )
+        .column_as(scheduled_meal::Column::Id, "s_id")
         .column_as(scheduled_meal::Column::PlanId, "s_plan_id")
         .column_as(scheduled_meal::Column::DayOfPlan, "s_day_of_plan")
         .column_as(scheduled_meal::Column::Position, "s_position")
@@ -82,25 +96,36 @@ pub async fn today<C: ConnectionTrait>(
         .filter(
             meal_plan::Column::StartDate
                 .gt(today - Duration::days(i64::from(super::plans::MAX_DAYS))),
-        )
-        .into_model::<Slot>()
-        .all(db)
-        .await?;
+        );
+    for col in meal_item::Column::iter() {
+        select = select.column_as(col, format!("i_{}", col.as_str()));
+    }
+    let slots: Vec<Slot> = select.into_model::<Slot>().all(db).await?;
     let mut upcoming: Vec<(NaiveDate, i64, i32, i32, i64)> = Vec::new();
     let mut rows: Vec<meal::Model> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut items: Vec<meal_item::Model> = Vec::new();
+    let (mut seen_slots, mut seen_meals, mut seen_items) =
+        (HashSet::new(), HashSet::new(), HashSet::new());
     for s in slots {
         let date = s.p_start_date + Duration::days(i64::from(s.s_day_of_plan - 1));
         if date < today || date > today + Duration::days(HORIZON_DAYS) {
             continue;
         }
-        upcoming.push((date, s.s_plan_id, s.s_day_of_plan, s.s_position, s.meal.id));
-        if seen.insert(s.meal.id) {
+        if seen_slots.insert(s.s_id) {
+            upcoming.push((date, s.s_plan_id, s.s_day_of_plan, s.s_position, s.meal.id));
+        }
+        if let Some(item) = s.item
+            && seen_items.insert(item.id)
+        {
+            items.push(item);
+        }
+        if seen_meals.insert(s.meal.id) {
             rows.push(s.meal);
         }
     }
+    items.sort_by_key(|i| (i.meal_id, i.position, i.id));
     let by_id: std::collections::HashMap<i64, super::dto::MealResponse> =
-        meals::responses_in(state, db, rows)
+        meals::with_items(state, db, rows, items)
             .await?
             .into_iter()
             .map(|m| (m.id, m))

@@ -910,3 +910,49 @@ async fn a_plan_and_the_dashboard_answer_through_one_pooled_connection_while_foo
     assert_eq!(dash["next_meals"][0]["meal"]["name"], "Porridge");
     held.rollback().await.expect("release the connection");
 }
+
+#[tokio::test]
+async fn the_dashboards_next_meals_carry_every_item_once_and_a_meal_scheduled_twice_twice() {
+    let app = TestApp::spawn().await;
+    let u = app.register("next-items@example.com", PASSWORD).await;
+    let bread = food(&app, &u, "Bread", 250.0).await;
+    let jam = food(&app, &u, "Jam", 100.0).await;
+    let m = meal(
+        &app,
+        &u,
+        "Toast",
+        json!([
+            {"food_id": bread["id"], "number_of_servings": 1},
+            {"food_id": jam["id"], "number_of_servings": 2},
+        ]),
+    )
+    .await;
+    let p = plan(&app, &u, 1).await;
+    for _ in 0..2 {
+        json_body(
+            app.post(
+                &format!("nutrition/plans/{}/meals/", p["id"]),
+                json!({"meal_id": m["id"], "day_of_plan": 1}),
+                Some(&u.access),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let d = json_body(app.get("users/dashboard/", Some(&u.access)).await, 200).await;
+    let next = d["next_meals"].as_array().cloned().unwrap_or_default();
+    assert_eq!(next.len(), 2, "the meal is scheduled twice today: {next:?}");
+    let names: Vec<&str> = next[0]["meal"]["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["food"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["Bread", "Jam"], "each item once, in order");
+    assert_eq!(next[0]["meal"]["totals"]["calories"], 450.0);
+    assert_eq!(d["today"]["calories_planned"], 900.0);
+}
