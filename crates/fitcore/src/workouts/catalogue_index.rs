@@ -8,7 +8,8 @@
 //! hold, or a catalogue past `MAX_WORKOUTS`, is read from the database.
 
 use super::{
-    catalogue::{DetailVideo, WorkoutRow, rows},
+    catalogue::{WorkoutRow, rows},
+    detail::DetailVideo,
     entity::video,
 };
 use crate::platform::snapshot::SnapshotCell;

@@ -1,7 +1,8 @@
 //! `workouts/` endpoints: thin; the rules live in the modules they call.
 
 use super::{
-    catalogue, categories, dto::*, progress, stats::WorkoutStats, streaming, videos, viewer_of,
+    catalogue, categories, detail, dto::*, progress, stats::WorkoutStats, streaming, videos,
+    viewer_of,
 };
 use crate::{
     app::AppState,
@@ -93,9 +94,7 @@ pub async fn get_workout(
 ) -> AppResult<AppJson<WorkoutDetail>> {
     // The subscription is looked up only if the workout is premium.
     let viewer = super::viewer_unchecked(user.as_ref());
-    Ok(AppJson(
-        catalogue::workout_detail(&state, viewer, id).await?,
-    ))
+    Ok(AppJson(detail::workout_detail(&state, viewer, id).await?))
 }
 
 /// Creates a workout (staff); an unknown `category_id` is 400.
@@ -222,9 +221,7 @@ pub async fn reorder_videos(
 ) -> AppResult<AppJson<WorkoutDetail>> {
     videos::reorder(&state, id, req).await?;
     let viewer = viewer_of(&state, Some(&staff)).await?;
-    Ok(AppJson(
-        catalogue::workout_detail(&state, viewer, id).await?,
-    ))
+    Ok(AppJson(detail::workout_detail(&state, viewer, id).await?))
 }
 
 /// Changes a video's title, `is_free` or `order_index` (staff).

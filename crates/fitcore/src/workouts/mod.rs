@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod catalogue_index;
 pub mod categories;
 pub mod demo;
+pub mod detail;
 pub mod dto;
 pub mod entity;
 mod handlers;
