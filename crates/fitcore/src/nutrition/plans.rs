@@ -67,6 +67,17 @@ async fn own(state: &AppState, u: &user::Model, id: i64) -> AppResult<meal_plan:
 }
 
 /// Every day of the plan (empty ones too) with its meals and totals.
+/// Meals joined to their scheduled slots (one row per slot).
+pub(super) fn scheduled_meals() -> sea_orm::Select<meal::Entity> {
+    meal::Entity::find().join(
+        JoinType::InnerJoin,
+        meal::Entity::belongs_to(scheduled_meal::Entity)
+            .from(meal::Column::Id)
+            .to(scheduled_meal::Column::MealId)
+            .into(),
+    )
+}
+
 /// A scheduled meal of a plan with its meal row.
 #[derive(Debug, FromQueryResult)]
 struct ScheduledRow {
@@ -87,14 +98,7 @@ pub async fn days_in<C: ConnectionTrait>(
     p: &meal_plan::Model,
 ) -> AppResult<Vec<PlanDay>> {
     // The scheduled meals with their meal rows: one statement.
-    let slots: Vec<ScheduledRow> = meal::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            meal::Entity::belongs_to(scheduled_meal::Entity)
-                .from(meal::Column::Id)
-                .to(scheduled_meal::Column::MealId)
-                .into(),
-        )
+    let slots: Vec<ScheduledRow> = scheduled_meals()
         .column_as(scheduled_meal::Column::Id, "s_id")
         .column_as(scheduled_meal::Column::DayOfPlan, "s_day_of_plan")
         .filter(scheduled_meal::Column::PlanId.eq(p.id))

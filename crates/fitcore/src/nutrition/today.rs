@@ -63,14 +63,7 @@ pub async fn today<C: ConnectionTrait>(
         .map_or(0.0, |t| t.calories);
     // The user's meals scheduled in plans starting up to the horizon, with
     // their plan's dates and their items: one statement.
-    let mut select = meal::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            meal::Entity::belongs_to(scheduled_meal::Entity)
-                .from(meal::Column::Id)
-                .to(scheduled_meal::Column::MealId)
-                .into(),
-        )
+    let mut select = super::plans::scheduled_meals()
         .join(
             JoinType::InnerJoin,
             scheduled_meal::Entity::belongs_to(meal_plan::Entity)

@@ -45,6 +45,20 @@ async fn plan(app: &TestApp, u: &Registered, days: i32) -> Value {
     .await
 }
 
+/// Schedules meal `m` on `day` of plan `p` (201).
+async fn schedule(app: &TestApp, u: &Registered, p: &Value, m: &Value, day: i32) -> Value {
+    json_body(
+        app.post(
+            &format!("nutrition/plans/{}/meals/", p["id"]),
+            json!({"meal_id": m["id"], "day_of_plan": day}),
+            Some(&u.access),
+        )
+        .await,
+        201,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_meal_totals_its_items() {
     let app = TestApp::spawn().await;
@@ -879,16 +893,7 @@ async fn a_plan_and_the_dashboard_answer_through_one_pooled_connection_while_foo
         json!([{"food_id": oats["id"], "number_of_servings": 1}]),
     )
     .await;
-    json_body(
-        app.post(
-            &format!("nutrition/plans/{}/meals/", p["id"]),
-            json!({"meal_id": m["id"], "day_of_plan": 1}),
-            Some(&u.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    schedule(&app, &u, &p, &m, 1).await;
     json_body(app.get("users/me/", Some(&u.access)).await, 200).await;
     let held = app.state.db.begin().await.expect("hold a connection");
     let limit = std::time::Duration::from_secs(20);
@@ -929,16 +934,7 @@ async fn the_dashboards_next_meals_carry_every_item_once_and_a_meal_scheduled_tw
     .await;
     let p = plan(&app, &u, 1).await;
     for _ in 0..2 {
-        json_body(
-            app.post(
-                &format!("nutrition/plans/{}/meals/", p["id"]),
-                json!({"meal_id": m["id"], "day_of_plan": 1}),
-                Some(&u.access),
-            )
-            .await,
-            201,
-        )
-        .await;
+        schedule(&app, &u, &p, &m, 1).await;
     }
     let d = json_body(app.get("users/dashboard/", Some(&u.access)).await, 200).await;
     let next = d["next_meals"].as_array().cloned().unwrap_or_default();
