@@ -62,6 +62,7 @@ pub struct AppStateInner {
     /// Statements run on `db` since start (tests assert query budgets).
     pub queries: Arc<std::sync::atomic::AtomicU64>,
     pub food_index: crate::nutrition::food_index::FoodIndex,
+    pub plan_cache: crate::nutrition::plan_cache::PlanCache,
     pub auth_cache: accounts::auth_cache::AuthCache,
     pub workout_order: crate::workouts::order_cache::OrderCache,
     pub catalogue: crate::workouts::catalogue_index::CatalogueIndex,
@@ -133,6 +134,7 @@ impl AppState {
             paypal_token: Default::default(),
             queries,
             food_index: Default::default(),
+            plan_cache: Default::default(),
             auth_cache,
             workout_order: Default::default(),
             catalogue: Default::default(),

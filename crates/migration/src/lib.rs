@@ -13,6 +13,7 @@ mod m20261126_000004_notifications;
 mod m20261126_000005_payment_events;
 mod m20261126_000006_workouts;
 mod m20261126_000007_nutrition;
+mod m20261127_000008_plan_revision;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_payment_events::Migration),
             Box::new(m20261126_000006_workouts::Migration),
             Box::new(m20261126_000007_nutrition::Migration),
+            Box::new(m20261127_000008_plan_revision::Migration),
         ]
     }
 }

@@ -280,6 +280,7 @@ pub async fn delete_account(
     let txn = state.db.begin().await?;
     // Stop the billing with the account, in the same transaction.
     crate::payments::service::queue_gateway_cancellation(&txn, u.id, state.now()).await?;
+    crate::nutrition::before_account_deletion(&txn, u.id).await?;
     // Transactions are kept for the ledger; their user_id becomes NULL.
     user::Entity::delete_by_id(u.id).exec(&txn).await?;
     txn.commit().await?;

@@ -52,7 +52,13 @@ struct Snapshot {
     haystack: String,
     /// Where each entry's name starts in `haystack`.
     starts: Vec<usize>,
+    /// Unique to this build: what a value derived from the snapshot (a
+    /// cached plan) records, to know it was built from the current one.
+    version: u64,
 }
+
+/// Numbers the builds of the snapshot (see `Snapshot::version`).
+static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Snapshot {
     /// Entries whose folded name contains `word`, each once, in order.
@@ -108,6 +114,26 @@ impl FoodIndex {
         self.snapshot.get(|| build(db)).await
     }
 
+    /// The version of the current snapshot (it changes with every
+    /// rebuild, so after any change to a public food).
+    pub async fn version<C: ConnectionTrait>(&self, db: &C) -> Result<u64, DbErr> {
+        Ok(self.get(db).await?.version)
+    }
+
+    /// The current snapshot's version if every one of `ids` is a public
+    /// food in it; `None` if any is not (a user's own food).
+    pub async fn all_public<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Option<u64>, DbErr> {
+        let snap = self.get(db).await?;
+        let mut ids = ids.into_iter();
+        Ok(ids
+            .all(|id| snap.by_id.contains_key(&id))
+            .then_some(snap.version))
+    }
+
     /// The public foods among `ids` (from memory) and the ids that are not
     /// public foods (to be read from the database).
     pub async fn public_foods<C: ConnectionTrait>(
@@ -151,7 +177,7 @@ impl FoodIndex {
         // public entry or one of the caller's own foods.
         enum Hit<'a> {
             Public(&'a Entry),
-            Own(food::Model),
+            Own(Box<food::Model>),
         }
         // The longest word is the rarest: scan for it, then check the rest.
         let candidates: Vec<&Entry> = match words.iter().max_by_key(|w| w.len()) {
@@ -195,7 +221,7 @@ impl FoodIndex {
                     rank(&f.name_search, &text, &words),
                     f.name_search.chars().count(),
                     f.id,
-                    Hit::Own(f),
+                    Hit::Own(Box::new(f)),
                 )
             }));
         }
@@ -242,7 +268,7 @@ impl FoodIndex {
                     Hit::Public(e) => e.response(),
                     Hit::Own(f) => {
                         let ps = own_portions.remove(&f.id).unwrap_or_default();
-                        foods::response(f, ps)
+                        foods::response(*f, ps)
                     }
                 })
                 .collect(),
@@ -297,6 +323,7 @@ async fn build<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
         .map(|(i, e)| (e.food.id, i))
         .collect();
     Ok(Snapshot {
+        version: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         entries,
         by_id,
         haystack,

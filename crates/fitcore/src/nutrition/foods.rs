@@ -432,6 +432,11 @@ pub async fn update(
     if let Some(p) = &req.portions {
         save_portions(&txn, saved.id, p, now).await?;
     }
+    // Plans read public foods from the snapshot (a new version after this
+    // change); the users' own foods from the database, so their plans move.
+    if !saved.is_public {
+        super::plan_cache::touch_plans_with_food(&txn, saved.id).await?;
+    }
     txn.commit().await?;
     if saved.is_public {
         state.public_foods_changed();
@@ -439,6 +444,24 @@ pub async fn update(
     let mut portions = portions_of(&state.db, &[saved.id]).await?;
     let ps = portions.remove(&saved.id).unwrap_or_default();
     Ok(response(saved, ps))
+}
+
+/// Leaves the public foods `owner_id` added without an owner (before the
+/// account goes: they belong to the catalogue).
+pub async fn detach_public_foods<C: ConnectionTrait>(
+    db: &C,
+    owner_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    food::Entity::update_many()
+        .col_expr(
+            food::Column::OwnerId,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
+        .filter(food::Column::OwnerId.eq(owner_id))
+        .filter(food::Column::IsPublic.eq(true))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()> {

@@ -16,7 +16,8 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
 };
 
 /// The caller's meals and the public templates, newest first.
@@ -136,8 +137,9 @@ pub async fn get_plan(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<i64>,
-) -> AppResult<AppJson<PlanResponse>> {
-    Ok(AppJson(plans::get(&state, &user, id).await?))
+) -> AppResult<Response> {
+    let body = super::plan_cache::plan_json(&state, &user, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[utoipa::path(patch, path = "/nutrition/plans/{id}/", tag = "nutrition", request_body = PlanUpdate,

@@ -315,13 +315,19 @@ pub async fn update(
     if let Some(items) = &req.items {
         save_items(&txn, m.id, items, now).await?;
     }
+    super::plan_cache::touch_plans_of_meal(&txn, m.id).await?;
     txn.commit().await?;
     one(state, m).await
 }
 
 pub async fn delete(state: &AppState, u: &user::Model, id: i64) -> AppResult<()> {
     let m = own(state, u, id).await?;
-    meal::Entity::delete_by_id(m.id).exec(&state.db).await?;
+    // The plans that schedule it lose it: they change in the same
+    // transaction (the cascade would not tell them).
+    let txn = state.db.begin().await?;
+    super::plan_cache::touch_plans_of_meal(&txn, m.id).await?;
+    meal::Entity::delete_by_id(m.id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -12,12 +12,33 @@ mod handlers;
 mod handlers_meals;
 pub mod llm;
 pub mod meals;
+pub mod plan_cache;
 pub mod planner;
 pub mod plans;
 pub mod search;
 pub mod targets;
 pub mod text;
 pub mod today;
+
+/// Clears the way for deleting a user's account (inside its transaction):
+/// other users' plans that schedule the user's (template) meals change;
+/// public foods a staff member added stay in the catalogue (other users'
+/// meals may hold them); the user's meals go before their foods (a food
+/// in a meal cannot be deleted, and PostgreSQL checks that row by row
+/// within the cascade).
+pub async fn before_account_deletion<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    plan_cache::touch_plans_of_owner(db, user_id).await?;
+    foods::detach_public_foods(db, user_id).await?;
+    entity::meal::Entity::delete_many()
+        .filter(entity::meal::Column::OwnerId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
 
 /// The planner's diet flags and meal slots of a food, as stored bit sets
 /// (diet: vegan 1, vegetarian 2, pescatarian 4, gluten-free 8, dairy-free

@@ -5,7 +5,7 @@
 use super::{
     dto::*,
     entity::{food, food_portion, meal, meal_item, meal_plan, scheduled_meal},
-    meals,
+    meals, plan_cache,
 };
 use crate::{
     accounts::entity::user,
@@ -220,16 +220,6 @@ pub async fn create(state: &AppState, u: &user::Model, req: PlanCreate) -> AppRe
     Ok(response(p, Some(days)))
 }
 
-pub async fn get(state: &AppState, u: &user::Model, id: i64) -> AppResult<PlanResponse> {
-    // One transaction: a consistent plan, and one pooled connection for
-    // its four statements (each return to the pool costs a round trip).
-    let db = state.db.begin().await?;
-    let p = visible(&db, u.id, id).await?;
-    let days = days_in(state, &db, &p).await?;
-    db.commit().await?;
-    Ok(response(p, Some(days)))
-}
-
 pub async fn list(
     state: &AppState,
     u: &user::Model,
@@ -315,7 +305,10 @@ pub async fn update(
         am.target_fat_g = Set(Some(v));
     }
     am.updated_at = Set(state.now());
-    let p = am.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let p = am.update(&txn).await?;
+    plan_cache::touch_plan(&txn, p.id).await?;
+    txn.commit().await?;
     let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
@@ -348,6 +341,7 @@ pub async fn schedule(
         .count(&state.db)
         .await?;
     let now = state.now();
+    let txn = state.db.begin().await?;
     scheduled_meal::ActiveModel {
         plan_id: Set(p.id),
         meal_id: Set(req.meal_id),
@@ -357,8 +351,10 @@ pub async fn schedule(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    plan_cache::touch_plan(&txn, p.id).await?;
+    txn.commit().await?;
     let days = days_of(state, &p).await?;
     Ok(response(p, Some(days)))
 }
@@ -370,14 +366,17 @@ pub async fn unschedule(
     scheduled_id: i64,
 ) -> AppResult<()> {
     let p = own(state, u, id).await?;
+    let txn = state.db.begin().await?;
     let res = scheduled_meal::Entity::delete_many()
         .filter(scheduled_meal::Column::Id.eq(scheduled_id))
         .filter(scheduled_meal::Column::PlanId.eq(p.id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(AppError::not_found());
     }
+    plan_cache::touch_plan(&txn, p.id).await?;
+    txn.commit().await?;
     Ok(())
 }
 

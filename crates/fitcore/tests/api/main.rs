@@ -17,6 +17,7 @@ mod notifications;
 mod nutrition_foods;
 mod nutrition_generate;
 mod nutrition_meals;
+mod nutrition_plan_cache;
 mod payments;
 mod paypal;
 mod permissions;

@@ -8,7 +8,7 @@ use chrono::Duration;
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
-async fn food(app: &TestApp, u: &Registered, name: &str, kcal: f64) -> Value {
+pub(crate) async fn food(app: &TestApp, u: &Registered, name: &str, kcal: f64) -> Value {
     let mut body = custom_food(name);
     body["calories"] = json!(kcal);
     json_body(
@@ -18,7 +18,19 @@ async fn food(app: &TestApp, u: &Registered, name: &str, kcal: f64) -> Value {
     .await
 }
 
-async fn meal(app: &TestApp, u: &Registered, name: &str, items: Value) -> Value {
+/// A public food added by staff member `s`.
+pub(crate) async fn public_food(app: &TestApp, s: &Registered, name: &str, kcal: f64) -> Value {
+    let mut body = custom_food(name);
+    body["calories"] = json!(kcal);
+    body["is_public"] = json!(true);
+    json_body(
+        app.post("nutrition/foods/", body, Some(&s.access)).await,
+        201,
+    )
+    .await
+}
+
+pub(crate) async fn meal(app: &TestApp, u: &Registered, name: &str, items: Value) -> Value {
     json_body(
         app.post(
             "nutrition/meals/",
@@ -31,7 +43,7 @@ async fn meal(app: &TestApp, u: &Registered, name: &str, items: Value) -> Value 
     .await
 }
 
-async fn plan(app: &TestApp, u: &Registered, days: i32) -> Value {
+pub(crate) async fn plan(app: &TestApp, u: &Registered, days: i32) -> Value {
     let start = app.now().date_naive();
     json_body(
         app.post(
@@ -46,7 +58,13 @@ async fn plan(app: &TestApp, u: &Registered, days: i32) -> Value {
 }
 
 /// Schedules meal `m` on `day` of plan `p` (201).
-async fn schedule(app: &TestApp, u: &Registered, p: &Value, m: &Value, day: i32) -> Value {
+pub(crate) async fn schedule(
+    app: &TestApp,
+    u: &Registered,
+    p: &Value,
+    m: &Value,
+    day: i32,
+) -> Value {
     json_body(
         app.post(
             &format!("nutrition/plans/{}/meals/", p["id"]),
@@ -375,6 +393,16 @@ async fn a_full_seven_day_plan_costs_a_fixed_number_of_queries() {
         queries, 4,
         "the plan, its scheduled meals with their meals, items, the user's own foods"
     );
+    // Read again, unchanged: the plan's row tells the kept detail is current.
+    let before = app.query_count();
+    let again = json_body(
+        app.get(&format!("nutrition/plans/{}/", p["id"]), Some(&u.access))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(app.query_count() - before, 1);
+    assert_eq!(again, full);
 }
 
 #[tokio::test]
@@ -813,14 +841,7 @@ async fn public_foods_in_meals_come_from_memory_and_staff_edits_show_at_once() {
     let s = app.register("mem-staff@example.com", PASSWORD).await;
     app.make_staff(s.id).await;
     let u = app.register("mem-user@example.com", PASSWORD).await;
-    let mut body = custom_food("Rolled oats");
-    body["calories"] = json!(380.0);
-    body["is_public"] = json!(true);
-    let oats = json_body(
-        app.post("nutrition/foods/", body, Some(&s.access)).await,
-        201,
-    )
-    .await;
+    let oats = public_food(&app, &s, "Rolled oats", 380.0).await;
     let own = food(&app, &u, "Own granola", 450.0).await;
     let public_meal = meal(
         &app,
@@ -878,13 +899,7 @@ async fn a_plan_and_the_dashboard_answer_through_one_pooled_connection_while_foo
     let s = app.register("pool-staff@example.com", PASSWORD).await;
     app.make_staff(s.id).await;
     let u = app.register("pool-user@example.com", PASSWORD).await;
-    let mut body = custom_food("Rolled oats");
-    body["is_public"] = json!(true);
-    let oats = json_body(
-        app.post("nutrition/foods/", body, Some(&s.access)).await,
-        201,
-    )
-    .await;
+    let oats = public_food(&app, &s, "Rolled oats", 250.0).await;
     let p = plan(&app, &u, 1).await;
     let m = meal(
         &app,

@@ -18,6 +18,8 @@ pub struct Model {
     pub is_ai_generated: bool,
     pub is_template: bool,
     pub is_public: bool,
+    /// Bumped with every change to what the plan's detail shows.
+    pub revision: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
