@@ -2,7 +2,6 @@
 //! and planned, and the next scheduled meals.
 
 use super::{
-    diary,
     dto::MealTime,
     entity::{meal, meal_item, meal_plan, scheduled_meal},
     meals, targets,
@@ -50,17 +49,36 @@ struct Slot {
 /// How far ahead "next meals" look.
 const HORIZON_DAYS: i64 = 7;
 
-/// Reads through `db` (the dashboard's transaction).
+/// The first and last start dates of plans that may have meals from
+/// `today` to the horizon (plans last at most `MAX_DAYS`).
+pub fn plan_starts(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (
+        today - Duration::days(i64::from(super::plans::MAX_DAYS) - 1),
+        today + Duration::days(HORIZON_DAYS),
+    )
+}
+
+/// Today's part given what was `logged` (the dashboard reads it with the
+/// profile); scheduled meals are read only when `plans_near` says a plan
+/// may hold some. Reads through `db` (the dashboard's transaction, say).
 pub async fn today<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     p: &profile::Model,
     today: NaiveDate,
+    logged: f64,
+    plans_near: bool,
 ) -> AppResult<Today> {
-    let logged = diary::totals_by_date(db, p.user_id, today, today)
-        .await?
-        .get(&today)
-        .map_or(0.0, |t| t.calories);
+    let calories_target = targets::compute(p, today).ok().map(|t| t.calories);
+    if !plans_near {
+        return Ok(Today {
+            calories_target,
+            calories_logged: logged,
+            calories_planned: 0.0,
+            next_meals: Vec::new(),
+        });
+    }
+    let (first_start, last_start) = plan_starts(today);
     // The user's meals scheduled in plans starting up to the horizon, with
     // their plan's dates and their items: one statement.
     let mut select = super::plans::scheduled_meals()
@@ -84,12 +102,8 @@ pub async fn today<C: ConnectionTrait>(
         .column_as(scheduled_meal::Column::Position, "s_position")
         .column_as(meal_plan::Column::StartDate, "p_start_date")
         .filter(meal_plan::Column::OwnerId.eq(p.user_id))
-        .filter(meal_plan::Column::StartDate.lte(today + Duration::days(HORIZON_DAYS)))
-        // Plans that started earlier than this have ended.
-        .filter(
-            meal_plan::Column::StartDate
-                .gt(today - Duration::days(i64::from(super::plans::MAX_DAYS))),
-        );
+        .filter(meal_plan::Column::StartDate.gte(first_start))
+        .filter(meal_plan::Column::StartDate.lte(last_start));
     for col in meal_item::Column::iter() {
         select = select.column_as(col, format!("i_{}", col.as_str()));
     }
@@ -149,7 +163,7 @@ pub async fn today<C: ConnectionTrait>(
         .take(3)
         .collect();
     Ok(Today {
-        calories_target: targets::compute(p, today).ok().map(|t| t.calories),
+        calories_target,
         calories_logged: logged,
         calories_planned: planned.round(),
         next_meals,

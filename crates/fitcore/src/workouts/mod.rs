@@ -15,6 +15,7 @@ pub mod order_cache;
 pub mod progress;
 pub mod stats;
 pub mod streaming;
+pub mod summary;
 pub mod videos;
 
 use crate::{accounts::entity::user, app::AppState, error::AppResult};
@@ -70,16 +71,6 @@ pub async fn stats_of<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<stats::WorkoutStats> {
     let tz = user_tz(db, user_id).await?;
-    stats_in(db, user_id, tz, now).await
-}
-
-/// The same with the time zone already known.
-pub async fn stats_in<C: ConnectionTrait>(
-    db: &C,
-    user_id: i64,
-    tz: chrono_tz::Tz,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<stats::WorkoutStats> {
     Ok(stats::compute(
         &progress::completions_of(db, user_id).await?,
         tz,

@@ -451,35 +451,6 @@ pub async fn achievements_of<C: ConnectionTrait>(
         .collect())
 }
 
-/// Up to `limit` workouts started and not finished, most recent first.
-pub async fn in_progress<C: ConnectionTrait>(
-    db: &C,
-    user_id: i64,
-    limit: u64,
-) -> AppResult<Vec<ProgressResponse>> {
-    // With each workout's title, one join.
-    let rows: Vec<(progress::Model, Option<workout::Model>)> = progress::Entity::find()
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            progress::Entity::belongs_to(workout::Entity)
-                .from(progress::Column::WorkoutId)
-                .to(workout::Column::Id)
-                .into(),
-        )
-        .filter(progress::Column::UserId.eq(user_id))
-        .filter(progress::Column::CompletedAt.is_null())
-        .order_by_desc(progress::Column::UpdatedAt)
-        .order_by_desc(progress::Column::Id)
-        .limit(limit)
-        .select_also(workout::Entity)
-        .all(db)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|(r, w)| response(r, w.as_ref().map_or("", |w| w.title.as_str())))
-        .collect())
-}
-
 /// Everything workouts holds about a user (data export).
 pub async fn export_of<C: ConnectionTrait>(db: &C, user_id: i64) -> AppResult<serde_json::Value> {
     let rows = progress::Entity::find()

@@ -92,6 +92,12 @@ pub fn compute(completions: &[Completion], tz: Tz, now: DateTime<Utc>) -> Workou
     }
 }
 
+/// The current streak (see `current_streak`) of these completions.
+pub fn streak_of(completions: &[Completion], tz: Tz, now: DateTime<Utc>) -> i64 {
+    let days: BTreeSet<NaiveDate> = completions.iter().map(|c| local_day(c.at, tz)).collect();
+    current_streak(&days, local_day(now, tz))
+}
+
 /// Current streak: the number of consecutive local days with at least one
 /// completion ending today, or ending yesterday if there is none today yet (a
 /// streak is not broken until a whole day passes without a workout). 0

@@ -12,6 +12,7 @@ mod auth;
 mod checkout;
 mod cli;
 mod conventions;
+mod dashboard;
 mod llm;
 mod notifications;
 mod nutrition_foods;
