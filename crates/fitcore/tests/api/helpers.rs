@@ -75,6 +75,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(customize: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_inner(customize, None).await
+    }
+
+    /// A server over a database with only the first `n` migrations applied
+    /// (to test that a later one keeps the rows already there).
+    pub async fn spawn_migrated_to(n: u32) -> Self {
+        Self::spawn_inner(|_| {}, Some(n)).await
+    }
+
+    async fn spawn_inner(customize: impl FnOnce(&mut Config), migrations: Option<u32>) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let dir = std::env::temp_dir().join(format!("fitcore-test-{id}"));
         std::fs::create_dir_all(dir.join("media")).expect("create test dir");
@@ -135,7 +145,15 @@ impl TestApp {
         let clock = TestClock::new(Utc::now());
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let state = AppState::new(config, shared).await.expect("AppState::new");
-        fitcore::migrate_up(&state.db).await.expect("migrate_up");
+        match migrations {
+            None => fitcore::migrate_up(&state.db).await.expect("migrate_up"),
+            Some(n) => {
+                use migration::MigratorTrait;
+                migration::Migrator::up(&state.db, Some(n))
+                    .await
+                    .expect("the first migrations");
+            }
+        }
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_state = state.clone();

@@ -293,3 +293,38 @@ async fn another_users_plan_stays_404_after_its_owner_cached_it() {
         .await;
     assert_eq!(res.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn plans_made_before_revisions_keep_their_rows_and_start_at_revision_zero() {
+    let app = TestApp::spawn_migrated_to(7).await;
+    app.sql(
+        "INSERT INTO meal_plans (created_at, updated_at, name, duration_days, start_date, \
+         is_ai_generated, is_template, is_public) VALUES ('2026-11-01 08:00:00+00:00', \
+         '2026-11-01 08:00:00+00:00', 'Old week', 7, '2026-11-02', false, true, true)",
+    )
+    .await;
+    {
+        use migration::MigratorTrait;
+        migration::Migrator::up(app.db(), None)
+            .await
+            .expect("the plan revision migration");
+    }
+    let revision: Vec<(i64, i64)> = {
+        use fitcore::nutrition::entity::meal_plan;
+        use sea_orm::EntityTrait;
+        meal_plan::Entity::find()
+            .all(app.db())
+            .await
+            .expect("plans")
+            .into_iter()
+            .map(|p| (p.id, p.revision))
+            .collect()
+    };
+    assert_eq!(revision.len(), 1);
+    assert_eq!(revision[0].1, 0);
+    let u = app.register("cache-old@example.com", PASSWORD).await;
+    let p = json!({"id": revision[0].0});
+    let d = detail(&app, &u, &p).await;
+    assert_eq!(d["name"], "Old week");
+    assert_eq!(d["days"].as_array().map(Vec::len), Some(7));
+}
