@@ -7,22 +7,14 @@ use crate::{
     accounts::{self, entity::profile},
     app::AppState,
     error::{AppError, AppResult},
-    notifications::entity::notification,
-    nutrition::entity::{food_log, meal_plan},
     payments::{self, entity::subscription},
-    workouts::{
-        dto::ProgressResponse,
-        entity::{completion, progress},
-        stats,
-    },
+    workouts::{dto::ProgressResponse, stats},
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
-    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
-    prelude::Expr,
-    sea_query::{Func, SelectStatement},
+    ConnectionTrait, FromQueryResult, IdenStatic, Iterable, Statement, TransactionTrait,
 };
+use std::sync::OnceLock;
 
 /// What the first statement reads.
 #[derive(Debug, FromQueryResult)]
@@ -62,82 +54,62 @@ impl Head {
     }
 }
 
-fn calories_logged(user_id: i64, date: NaiveDate) -> SelectStatement {
-    food_log::Entity::find()
-        .select_only()
-        .expr(Func::coalesce([
-            Func::sum(Expr::col(food_log::Column::Calories)).into(),
-            Expr::val(0.0_f64),
-        ]))
-        .filter(food_log::Column::UserId.eq(user_id))
-        .filter(food_log::Column::Date.eq(date))
-        .into_query()
+/// The head's SQL, the same on both databases (`$n` parameters: 1 the
+/// user, 2–4 the UTC dates before, of and after now, 5 the streak cutoff,
+/// 6–7 the first and last start dates of plans near). Built once: composing
+/// it with the query builder on every request cost more than running it.
+fn head_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let profile_cols: Vec<String> = profile::Column::iter()
+            .map(|c| format!(r#"p."{}""#, c.as_str()))
+            .collect();
+        let sub_cols: Vec<String> = subscription::Column::iter()
+            .map(|c| format!(r#"s."{0}" AS "sub_{0}""#, c.as_str()))
+            .collect();
+        let logged = |n: u8| {
+            format!(
+                r#"(SELECT COALESCE(SUM(calories), 0.0) FROM food_log WHERE user_id = $1 AND "date" = ${n})"#
+            )
+        };
+        format!(
+            r#"SELECT {profile}, {sub},
+ (SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND is_read = FALSE) AS unread,
+ {before} AS logged_before, {on} AS logged_on, {after} AS logged_after,
+ (SELECT COUNT(*) FROM workout_completions WHERE user_id = $1) AS completed_total,
+ EXISTS (SELECT 1 FROM workout_completions WHERE user_id = $1 AND completed_at >= $5) AS recent_completion,
+ EXISTS (SELECT 1 FROM workout_progress WHERE user_id = $1 AND completed_at IS NULL) AS in_progress,
+ EXISTS (SELECT 1 FROM meal_plans WHERE owner_id = $1 AND start_date >= $6 AND start_date <= $7) AS plans_near
+FROM profiles p LEFT JOIN subscriptions s ON s.user_id = p.user_id
+WHERE p.user_id = $1"#,
+            profile = profile_cols.join(", "),
+            sub = sub_cols.join(", "),
+            before = logged(2),
+            on = logged(3),
+            after = logged(4),
+        )
+    })
 }
 
 /// `Head` in one statement: the profile, its user's subscription (LEFT
 /// JOIN, at most one by the unique key) and the rest as scalar subqueries,
 /// each an index lookup.
 async fn head<C: ConnectionTrait>(db: &C, user_id: i64, now: DateTime<Utc>) -> AppResult<Head> {
-    let unread = notification::Entity::find()
-        .select_only()
-        .expr(Expr::cust("COUNT(*)"))
-        .filter(notification::Column::UserId.eq(user_id))
-        .filter(notification::Column::IsRead.eq(false))
-        .into_query();
-    let completed_total = completion::Entity::find()
-        .select_only()
-        .expr(Expr::cust("COUNT(*)"))
-        .filter(completion::Column::UserId.eq(user_id))
-        .into_query();
-    let recent_completion = completion::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(completion::Column::UserId.eq(user_id))
-        .filter(completion::Column::CompletedAt.gte(now - Duration::hours(50)))
-        .into_query();
-    let in_progress = progress::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(progress::Column::UserId.eq(user_id))
-        .filter(progress::Column::CompletedAt.is_null())
-        .into_query();
     let utc_today = now.date_naive();
     let (first, last) = crate::nutrition::today::plan_starts(utc_today);
-    let plans_near = meal_plan::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(meal_plan::Column::OwnerId.eq(user_id))
-        .filter(meal_plan::Column::StartDate.gte(first - Duration::days(1)))
-        .filter(meal_plan::Column::StartDate.lte(last + Duration::days(1)))
-        .into_query();
-    let mut select = profile::Entity::find()
-        .filter(profile::Column::UserId.eq(user_id))
-        .join(
-            JoinType::LeftJoin,
-            profile::Entity::belongs_to(subscription::Entity)
-                .from(profile::Column::UserId)
-                .to(subscription::Column::UserId)
-                .into(),
-        )
-        .column_as(Expr::from(unread), "unread")
-        .column_as(
-            Expr::from(calories_logged(user_id, utc_today - Duration::days(1))),
-            "logged_before",
-        )
-        .column_as(Expr::from(calories_logged(user_id, utc_today)), "logged_on")
-        .column_as(
-            Expr::from(calories_logged(user_id, utc_today + Duration::days(1))),
-            "logged_after",
-        )
-        .column_as(Expr::from(completed_total), "completed_total")
-        .column_as(Expr::exists(recent_completion), "recent_completion")
-        .column_as(Expr::exists(in_progress), "in_progress")
-        .column_as(Expr::exists(plans_near), "plans_near");
-    for col in subscription::Column::iter() {
-        select = select.column_as(col, format!("sub_{}", col.as_str()));
-    }
-    select
-        .into_model::<Head>()
+    let day = Duration::days(1);
+    let values: [sea_orm::Value; 7] = [
+        user_id.into(),
+        (utc_today - day).into(),
+        utc_today.into(),
+        (utc_today + day).into(),
+        (now - Duration::hours(50)).into(),
+        // The caller's local today may be a day off the UTC one.
+        (first - day).into(),
+        (last + day).into(),
+    ];
+    let stmt = Statement::from_sql_and_values(db.get_database_backend(), head_sql(), values);
+    Head::find_by_statement(stmt)
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("user {user_id} has no profile")))

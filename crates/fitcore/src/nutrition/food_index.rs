@@ -22,7 +22,12 @@ use sea_orm::{
 };
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+/// How old a snapshot may be before a reader asks the database whether it
+/// is still current (one aggregate over the public foods).
 const MAX_AGE: Duration = Duration::from_secs(30);
+/// Rebuilt whatever the stamp says after this long: edits made by hand in
+/// SQL that leave `updated_at` alone show within it.
+const REBUILD_AGE: Duration = Duration::from_secs(600);
 
 struct Entry {
     food: Arc<food::Model>,
@@ -55,6 +60,27 @@ struct Snapshot {
     /// Unique to this build: what a value derived from the snapshot (a
     /// cached plan) records, to know it was built from the current one.
     version: u64,
+    /// What the table looked like when this was read (see `Stamp`).
+    stamp: Stamp,
+    built: std::time::Instant,
+}
+
+/// The public foods' count, highest id and latest edit: any insert, delete
+/// or edit through the API changes one of them, so comparing stamps tells
+/// whether an old snapshot is still current without reading ~9,000 rows.
+type Stamp = (i64, Option<i64>, Option<chrono::DateTime<chrono::Utc>>);
+
+async fn stamp<C: ConnectionTrait>(db: &C) -> Result<Stamp, DbErr> {
+    let row = food::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::col(food::Column::Id).max())
+        .expr(Expr::col(food::Column::UpdatedAt).max())
+        .filter(food::Column::IsPublic.eq(true))
+        .into_tuple::<Stamp>()
+        .one(db)
+        .await?;
+    Ok(row.unwrap_or((0, None, None)))
 }
 
 /// Numbers the builds of the snapshot (see `Snapshot::version`).
@@ -107,11 +133,23 @@ impl FoodIndex {
         self.snapshot.invalidate();
     }
 
+    /// Makes the snapshot old: the next reader checks it is current.
+    pub fn age_out(&self) {
+        self.snapshot.age_out();
+    }
+
     /// Builds through `db` when needed: a caller inside a transaction
     /// passes it, so it never waits for a second pooled connection (which
     /// could deadlock a busy pool).
     async fn get<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Snapshot>, DbErr> {
-        self.snapshot.get(|| build(db)).await
+        self.snapshot
+            .get_checked(
+                || build(db),
+                |old| async move {
+                    Ok(old.built.elapsed() < REBUILD_AGE && stamp(db).await? == old.stamp)
+                },
+            )
+            .await
     }
 
     /// The version of the current snapshot (it changes with every
@@ -278,6 +316,10 @@ impl FoodIndex {
 }
 
 async fn build<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
+    // Read before the rows: a change landing meanwhile leaves a stamp older
+    // than the data, so the next check rebuilds (never the reverse).
+    let stamp = stamp(db).await?;
+    let built = std::time::Instant::now();
     let foods = food::Entity::find()
         .filter(food::Column::IsPublic.eq(true))
         .all(db)
@@ -324,6 +366,8 @@ async fn build<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
         .collect();
     Ok(Snapshot {
         version: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        stamp,
+        built,
         entries,
         by_id,
         haystack,

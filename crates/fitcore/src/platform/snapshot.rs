@@ -2,9 +2,10 @@
 //! foods, the workout catalogue), rebuilt when it is invalidated and
 //! otherwise every `max_age`. After an invalidation every reader waits for
 //! the new value, so a change shows at once; when it is merely old, one
-//! reader rebuilds it while the others keep answering from the old one
-//! (this bounds how long a change made by another instance without Redis,
-//! or behind the server's back, goes unseen).
+//! reader checks it (`get_checked`: a cheap question to the database) or
+//! rebuilds it while the others keep answering from the old one (this
+//! bounds how long a change made by another instance without Redis, or
+//! behind the server's back, goes unseen).
 
 use std::{
     future::Future,
@@ -42,6 +43,22 @@ impl<T> SnapshotCell<T> {
         }
     }
 
+    /// Makes the value old, as if `max_age` had passed: the next reader
+    /// checks (or rebuilds) it. For tests of what happens after a while.
+    pub fn age_out(&self) {
+        let long_ago = Instant::now()
+            .checked_sub(self.max_age)
+            .and_then(|t| t.checked_sub(Duration::from_millis(1)));
+        match (long_ago, self.current.write()) {
+            (Some(t), Ok(mut c)) => {
+                if let Some((built, _)) = c.as_mut() {
+                    *built = t;
+                }
+            }
+            _ => self.invalidate(),
+        }
+    }
+
     fn held(&self) -> Option<(Instant, Arc<T>)> {
         self.current.read().ok().and_then(|c| c.clone())
     }
@@ -58,13 +75,32 @@ impl<T> SnapshotCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        self.get_checked(build, |_| async { Ok(false) }).await
+    }
+
+    /// As `get`, but a value that is merely old is first given to `check`
+    /// (a cheap question to the database: has anything changed since it
+    /// was built?); while it answers `true` the value is kept, as fresh.
+    pub async fn get_checked<E, F, Fut, C, CFut>(&self, build: F, check: C) -> Result<Arc<T>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        C: FnOnce(Arc<T>) -> CFut,
+        CFut: Future<Output = Result<bool, E>>,
+    {
         match self.held() {
             Some((built, v)) if built.elapsed() < self.max_age => return Ok(v),
-            // Old: one reader rebuilds it, the others answer from it meanwhile.
+            // Old: one reader checks or rebuilds it, the others answer from
+            // it meanwhile.
             Some((_, old)) => match self.rebuild.try_lock() {
                 Ok(_guard) => {
                     if let Some(v) = self.fresh() {
                         return Ok(v);
+                    }
+                    let generation = self.generation.load(Ordering::SeqCst);
+                    if check(old.clone()).await? {
+                        self.install(generation, old.clone());
+                        return Ok(old);
                     }
                     return self.build(build).await;
                 }
@@ -80,6 +116,15 @@ impl<T> SnapshotCell<T> {
         self.build(build).await
     }
 
+    /// Keeps `value` as fresh unless an invalidation came after `generation`.
+    fn install(&self, generation: u64, value: Arc<T>) {
+        if let Ok(mut c) = self.current.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
+            *c = Some((Instant::now(), value));
+        }
+    }
+
     async fn build<E, F, Fut>(&self, build: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
@@ -87,11 +132,7 @@ impl<T> SnapshotCell<T> {
     {
         let generation = self.generation.load(Ordering::SeqCst);
         let value = Arc::new(build().await?);
-        if let Ok(mut c) = self.current.write()
-            && self.generation.load(Ordering::SeqCst) == generation
-        {
-            *c = Some((Instant::now(), value.clone()));
-        }
+        self.install(generation, value.clone());
         Ok(value)
     }
 }
@@ -133,6 +174,45 @@ mod tests {
         count_builds(&cell, &builds).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(count_builds(&cell, &builds).await, 2);
+    }
+
+    #[tokio::test]
+    async fn an_old_value_that_its_check_finds_current_is_kept_without_a_rebuild() {
+        let cell = SnapshotCell::new(Duration::from_millis(10));
+        let builds = AtomicUsize::new(0);
+        count_builds(&cell, &builds).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let kept = cell
+            .get_checked(
+                || async { Ok::<_, ()>(builds.fetch_add(1, Ordering::SeqCst) + 1) },
+                |old| async move { Ok(*old == 1) },
+            )
+            .await;
+        assert_eq!(kept.map(|v| *v), Ok(1));
+        assert_eq!(builds.load(Ordering::SeqCst), 1, "no rebuild");
+        // And it counts as fresh again: the next reader does not ask.
+        let fresh = cell
+            .get_checked(
+                || async { Ok::<_, ()>(99) },
+                |_| async { panic!("a fresh value is not checked") },
+            )
+            .await;
+        assert_eq!(fresh.map(|v| *v), Ok(1));
+    }
+
+    #[tokio::test]
+    async fn an_old_value_that_its_check_finds_changed_is_rebuilt() {
+        let cell = SnapshotCell::new(Duration::from_millis(10));
+        let builds = AtomicUsize::new(0);
+        count_builds(&cell, &builds).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let rebuilt = cell
+            .get_checked(
+                || async { Ok::<_, ()>(builds.fetch_add(1, Ordering::SeqCst) + 1) },
+                |_| async { Ok(false) },
+            )
+            .await;
+        assert_eq!(rebuilt.map(|v| *v), Ok(2));
     }
 
     #[tokio::test]

@@ -4,8 +4,11 @@
 //! database. Joining and decoding the same workout and video rows on every
 //! request was most of what a catalogue read cost the database and the
 //! server. Staff edits invalidate it (here and, through Redis, in every
-//! instance); it is also rebuilt every 30 seconds. A workout it does not
-//! hold, or a catalogue past `MAX_WORKOUTS`, is read from the database.
+//! instance); every 30 seconds a reader also asks the database whether the
+//! workouts, videos or categories changed (counts, highest ids, latest
+//! edits), and it is rebuilt if so, or anyway after 10 minutes. A workout
+//! it does not hold, or a catalogue past `MAX_WORKOUTS`, is read from the
+//! database.
 
 use super::{
     catalogue::{WorkoutRow, rows},
@@ -13,10 +16,18 @@ use super::{
     entity::video,
 };
 use crate::platform::snapshot::SnapshotCell;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryOrder,
+    QuerySelect, Statement,
+};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+/// How old the catalogue may be before a reader checks it is current.
 const MAX_AGE: Duration = Duration::from_secs(30);
+/// Rebuilt whatever the check says after this long (edits made by hand in
+/// SQL that leave `updated_at` alone).
+const REBUILD_AGE: Duration = Duration::from_secs(600);
 /// Larger catalogues are read from the database (memory stays bounded).
 pub const MAX_WORKOUTS: usize = 20_000;
 
@@ -25,9 +36,41 @@ pub struct CatalogueEntry {
     pub videos: Vec<DetailVideo>,
 }
 
-#[derive(Default)]
 struct Catalogue {
     by_id: HashMap<i64, Arc<CatalogueEntry>>,
+    stamp: Stamp,
+    built: std::time::Instant,
+}
+
+/// The catalogue tables' counts, highest ids and latest edits: any insert,
+/// delete or edit through the API changes one of them.
+#[derive(Debug, Default, PartialEq, FromQueryResult)]
+struct Stamp {
+    workouts: i64,
+    workout_id: Option<i64>,
+    workout_edit: Option<DateTime<Utc>>,
+    videos: i64,
+    video_id: Option<i64>,
+    video_edit: Option<DateTime<Utc>>,
+    categories: i64,
+    category_edit: Option<DateTime<Utc>>,
+}
+
+async fn stamp<C: ConnectionTrait>(db: &C) -> Result<Stamp, DbErr> {
+    const SQL: &str = "SELECT \
+        (SELECT COUNT(*) FROM workouts) AS workouts, \
+        (SELECT MAX(id) FROM workouts) AS workout_id, \
+        (SELECT MAX(updated_at) FROM workouts) AS workout_edit, \
+        (SELECT COUNT(*) FROM workout_videos) AS videos, \
+        (SELECT MAX(id) FROM workout_videos) AS video_id, \
+        (SELECT MAX(updated_at) FROM workout_videos) AS video_edit, \
+        (SELECT COUNT(*) FROM workout_categories) AS categories, \
+        (SELECT MAX(updated_at) FROM workout_categories) AS category_edit";
+    let stmt = Statement::from_string(db.get_database_backend(), SQL);
+    Ok(Stamp::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .unwrap_or_default())
 }
 
 pub struct CatalogueIndex {
@@ -48,6 +91,11 @@ impl CatalogueIndex {
         self.snapshot.invalidate();
     }
 
+    /// Makes the snapshot old: the next reader checks it is current.
+    pub fn age_out(&self) {
+        self.snapshot.age_out();
+    }
+
     /// The workouts `ids`, in that order, or `None` when any of them is not
     /// in memory (the caller then reads the database).
     pub async fn entries(
@@ -55,19 +103,35 @@ impl CatalogueIndex {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<Option<Vec<Arc<CatalogueEntry>>>, DbErr> {
-        let snap = self.snapshot.get(|| build(db)).await?;
+        let snap = self
+            .snapshot
+            .get_checked(
+                || build(db),
+                |old| async move {
+                    Ok(old.built.elapsed() < REBUILD_AGE && stamp(db).await? == old.stamp)
+                },
+            )
+            .await?;
         Ok(ids.iter().map(|id| snap.by_id.get(id).cloned()).collect())
     }
 }
 
 async fn build(db: &DatabaseConnection) -> Result<Catalogue, DbErr> {
+    // Read before the rows: a change landing meanwhile leaves a stamp older
+    // than the data, so the next check rebuilds (never the reverse).
+    let stamp = stamp(db).await?;
+    let built = std::time::Instant::now();
     let workouts: Vec<WorkoutRow> = rows()
         .limit(MAX_WORKOUTS as u64 + 1)
         .into_model()
         .all(db)
         .await?;
     if workouts.len() > MAX_WORKOUTS {
-        return Ok(Catalogue::default());
+        return Ok(Catalogue {
+            by_id: HashMap::new(),
+            stamp,
+            built,
+        });
     }
     let mut videos: HashMap<i64, Vec<DetailVideo>> = HashMap::new();
     for v in video::Entity::find()
@@ -99,5 +163,7 @@ async fn build(db: &DatabaseConnection) -> Result<Catalogue, DbErr> {
                 (entry.row.id, Arc::new(entry))
             })
             .collect(),
+        stamp,
+        built,
     })
 }

@@ -14,6 +14,7 @@ mod cli;
 mod conventions;
 mod dashboard;
 mod llm;
+mod memory_snapshots;
 mod notifications;
 mod nutrition_foods;
 mod nutrition_generate;

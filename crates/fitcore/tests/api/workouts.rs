@@ -376,8 +376,8 @@ async fn a_catalogue_page_costs_the_same_queries_whatever_it_holds() {
         "a page of 1 and a page of 20 cost the same"
     );
     assert_eq!(
-        cold_twenty, 4,
-        "after a change: the order, the catalogue (workouts, videos), the caller's marks"
+        cold_twenty, 5,
+        "after a change: the order, the catalogue (its stamp, workouts, videos), the caller's marks"
     );
     assert_eq!(
         warm_twenty, 1,
@@ -428,8 +428,8 @@ async fn a_workout_detail_with_its_videos_is_one_statement() {
     let before = app.query_count();
     let detail = json_body(app.get(&path, Some(&u.access)).await, 200).await;
     assert!(
-        app.query_count() - before <= 3,
-        "at most the catalogue (workouts, videos) and the caller's marks"
+        app.query_count() - before <= 4,
+        "at most the catalogue (its stamp, workouts, videos) and the caller's marks"
     );
     assert_eq!(detail["videos"], json!([]), "no videos: an empty list");
     let before = app.query_count();
