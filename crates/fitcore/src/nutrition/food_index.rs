@@ -100,14 +100,39 @@ impl Snapshot {
     }
 }
 
+/// The public foods matching one search, ranked: (rank, characters, entry)
+/// in result order, for the snapshot `version` they were found in.
+struct Ranked {
+    version: u64,
+    hits: Vec<(u8, usize, usize)>,
+}
+
+#[derive(Clone)]
+struct HitCount;
+
+impl quick_cache::Weighter<(String, Option<String>), Arc<Ranked>> for HitCount {
+    fn weight(&self, _: &(String, Option<String>), r: &Arc<Ranked>) -> u64 {
+        r.hits.len() as u64 + 1
+    }
+}
+
+/// At most this many remembered public matches (~24 bytes each) over all
+/// remembered searches; the least used go first.
+const RESULTS_CAPACITY: u64 = 500_000;
+
 pub struct FoodIndex {
     snapshot: SnapshotCell<Snapshot>,
+    /// Searches repeat ("apple", "chicken breast"): their ranked public
+    /// matches are kept per snapshot; only the caller's own foods are
+    /// searched each time.
+    results: quick_cache::sync::Cache<(String, Option<String>), Arc<Ranked>, HitCount>,
 }
 
 impl Default for FoodIndex {
     fn default() -> Self {
         Self {
             snapshot: SnapshotCell::new(MAX_AGE),
+            results: quick_cache::sync::Cache::with_weighter(1_000, RESULTS_CAPACITY, HitCount),
         }
     }
 }
@@ -117,14 +142,18 @@ pub fn rank(folded: &str, text: &str, words: &[&str]) -> u8 {
         0
     } else if folded.starts_with(text) {
         1
-    } else if words
-        .iter()
-        .all(|w| folded.starts_with(w) || folded.contains(&format!(" {w}")))
-    {
+    } else if words.iter().all(|w| starts_a_word(folded, w)) {
         2
     } else {
         3
     }
+}
+
+/// Whether `w` starts `folded` or one of its words (after a space).
+fn starts_a_word(folded: &str, w: &str) -> bool {
+    folded
+        .match_indices(w)
+        .any(|(i, _)| i == 0 || folded.as_bytes().get(i - 1) == Some(&b' '))
 }
 
 impl FoodIndex {
@@ -196,6 +225,46 @@ impl FoodIndex {
         Ok((found, rest))
     }
 
+    /// The public foods matching `text` (folded) and `category`, ranked:
+    /// remembered for this snapshot, else found and remembered.
+    fn ranked(
+        &self,
+        snap: &Snapshot,
+        text: &str,
+        words: &[&str],
+        category: Option<&str>,
+    ) -> Arc<Ranked> {
+        let key = (text.to_string(), category.map(str::to_string));
+        if let Some(r) = self.results.get(&key).filter(|r| r.version == snap.version) {
+            return r;
+        }
+        // The longest word is the rarest: scan for it, then check the rest.
+        let candidates: Vec<usize> = match words.iter().max_by_key(|w| w.len()) {
+            Some(longest) => snap.containing(longest),
+            None => (0..snap.entries.len()).collect(),
+        };
+        let mut hits: Vec<(u8, usize, usize)> = candidates
+            .into_iter()
+            .filter_map(|i| snap.entries.get(i).map(|e| (i, e)))
+            .filter(|(_, e)| {
+                category.is_none_or(|c| e.food.category == c)
+                    && words.iter().all(|w| e.folded().contains(w))
+            })
+            .map(|(i, e)| (rank(e.folded(), text, words), e.chars, i))
+            .collect();
+        let key_of = |&(r, chars, i): &(u8, usize, usize)| {
+            let e = &snap.entries[i];
+            (r, chars, e.folded(), e.food.id)
+        };
+        hits.sort_unstable_by(|a, b| key_of(a).cmp(&key_of(b)));
+        let ranked = Arc::new(Ranked {
+            version: snap.version,
+            hits,
+        });
+        self.results.insert(key, ranked.clone());
+        ranked
+    }
+
     /// Public foods plus the user's own matching `text` (and `category`),
     /// ranked; the page and the total.
     pub async fn search(
@@ -209,85 +278,85 @@ impl FoodIndex {
     ) -> AppResult<(Vec<FoodResponse>, u64)> {
         let text = fold(text);
         let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).take(8).collect();
-        let matches = |folded: &str| words.iter().all(|w| folded.contains(w));
         let snap = self.get(db).await?;
-        // Candidates sort by (rank, length, name, id) and point at either a
-        // public entry or one of the caller's own foods.
-        enum Hit<'a> {
-            Public(&'a Entry),
-            Own(Box<food::Model>),
-        }
-        // The longest word is the rarest: scan for it, then check the rest.
-        let candidates: Vec<&Entry> = match words.iter().max_by_key(|w| w.len()) {
-            Some(longest) => snap
-                .containing(longest)
-                .into_iter()
-                .filter_map(|i| snap.entries.get(i))
-                .collect(),
-            None => snap.entries.iter().collect(),
-        };
-        let mut hits: Vec<(u8, usize, i64, Hit)> = candidates
-            .into_iter()
-            .filter(|e| category.is_none_or(|c| e.food.category == c) && matches(e.folded()))
-            .map(|e| {
-                (
-                    rank(e.folded(), &text, &words),
-                    e.chars,
-                    e.food.id,
-                    Hit::Public(e),
-                )
-            })
-            .collect();
+        let public = self.ranked(&snap, &text, &words, category);
+        let mut own: Vec<(u8, usize, food::Model)> = Vec::new();
         if let Some(uid) = user {
             // The caller's own foods: indexed by owner, a handful each.
-            let mut own = food::Entity::find()
+            let mut select = food::Entity::find()
                 .filter(food::Column::OwnerId.eq(uid))
                 .filter(food::Column::IsPublic.eq(false));
             if let Some(c) = category {
-                own = own.filter(food::Column::Category.eq(c));
+                select = select.filter(food::Column::Category.eq(c));
             }
             for w in &words {
                 let pattern = format!("%{}%", search::like_escape(w));
-                own = own.filter(
+                select = select.filter(
                     Expr::col((food::Entity, food::Column::NameSearch))
                         .like(LikeExpr::new(pattern).escape('\\')),
                 );
             }
-            let own = own.limit(1000).all(db).await?;
-            hits.extend(own.into_iter().map(|f| {
-                (
-                    rank(&f.name_search, &text, &words),
-                    f.name_search.chars().count(),
-                    f.id,
-                    Hit::Own(Box::new(f)),
-                )
-            }));
+            own = select
+                .limit(1000)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|f| {
+                    (
+                        rank(&f.name_search, &text, &words),
+                        f.name_search.chars().count(),
+                        f,
+                    )
+                })
+                .collect();
+            own.sort_by(|a, b| {
+                (a.0, a.1, &a.2.name_search, a.2.id).cmp(&(b.0, b.1, &b.2.name_search, b.2.id))
+            });
         }
-        fn name<'a>(h: &'a Hit) -> &'a str {
-            match h {
-                Hit::Public(e) => e.folded(),
-                Hit::Own(f) => &f.name_search,
-            }
+        // Candidates sort by (rank, length, name, id) and are either a
+        // public entry or one of the caller's own foods: merge the two
+        // ranked lists up to the page.
+        enum Hit<'a> {
+            Public(&'a Entry),
+            Own(Box<food::Model>),
         }
-        let order = |a: &(u8, usize, i64, Hit), b: &(u8, usize, i64, Hit)| {
-            (a.0, a.1, name(&a.3), a.2).cmp(&(b.0, b.1, name(&b.3), b.2))
-        };
-        let total = hits.len() as u64;
+        let total = (public.hits.len() + own.len()) as u64;
         let offset = usize::try_from(offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(limit).unwrap_or(100);
-        // Only the first offset + limit need sorting ("raw" matches thousands).
-        let wanted = offset.saturating_add(limit);
-        if wanted < hits.len() {
-            hits.select_nth_unstable_by(wanted, order);
-            hits.truncate(wanted);
-        }
-        hits.sort_unstable_by(order);
-        let page: Vec<Hit> = hits
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|h| h.3)
-            .collect();
+        // (A block: the iterators must not live across the awaits below.)
+        let page: Vec<Hit> = {
+            let mut publics = public
+                .hits
+                .iter()
+                .filter_map(|&(r, chars, i)| snap.entries.get(i).map(|e| (r, chars, e)))
+                .peekable();
+            let mut owns = own.into_iter().peekable();
+            let mut page: Vec<Hit> = Vec::with_capacity(limit.min(100));
+            let mut position = 0usize;
+            while page.len() < limit {
+                let take_public = match (publics.peek(), owns.peek()) {
+                    (Some(p), Some(o)) => {
+                        (p.0, p.1, p.2.folded(), p.2.food.id)
+                            <= (o.0, o.1, o.2.name_search.as_str(), o.2.id)
+                    }
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let hit = if take_public {
+                    publics.next().map(|p| Hit::Public(p.2))
+                } else {
+                    owns.next().map(|o| Hit::Own(Box::new(o.2)))
+                };
+                if position >= offset
+                    && let Some(h) = hit
+                {
+                    page.push(h);
+                }
+                position += 1;
+            }
+            page
+        };
         let own_ids: Vec<i64> = page
             .iter()
             .filter_map(|h| match h {
@@ -386,5 +455,10 @@ mod tests {
         assert_eq!(rank("pears, raw", "pear", &words), 1);
         assert_eq!(rank("prickly pears, raw", "pear", &words), 2);
         assert_eq!(rank("spearmint, fresh", "pear", &words), 3);
+        assert_eq!(
+            rank("spearmint and pear", "pear", &words),
+            2,
+            "a later match may start a word"
+        );
     }
 }
