@@ -121,17 +121,6 @@ async fn a_workout_renamed_behind_the_servers_back_shows_once_the_catalogue_is_o
     assert_eq!(app.query_count() - before, 1, "the catalogue's stamp only");
 }
 
-fn food_names(page: &Value) -> Vec<String> {
-    page["results"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|f| f["name"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_repeated_search_answers_the_same_and_a_new_public_food_joins_it_at_once() {
     let app = crate::nutrition_foods::with_foods().await;
@@ -143,7 +132,11 @@ async fn a_repeated_search_answers_the_same_and_a_new_public_food_joins_it_at_on
     public_food(&app, &s, "Pear", 57.0).await;
     let after = json_body(app.get(path, None).await, 200).await;
     assert_eq!(after["count"], first["count"].as_u64().unwrap_or(0) + 1);
-    assert_eq!(food_names(&after)[0], "Pear", "an exact match first");
+    assert_eq!(
+        crate::nutrition_foods::names(&after)[0],
+        "Pear",
+        "an exact match first"
+    );
 }
 
 #[tokio::test]
@@ -178,12 +171,12 @@ async fn own_foods_take_their_ranked_place_among_public_ones_on_every_page() {
         whole["count"].as_u64(),
         public["count"].as_u64().map(|n| n + 2)
     );
-    let names = food_names(&whole);
+    let names = crate::nutrition_foods::names(&whole);
     assert_eq!(names[0], "Pear", "the exact match first");
     assert!(names.iter().any(|n| n == "Grandma's pear compote"));
     let mut paged = Vec::new();
     for page in 1..=7 {
-        paged.extend(food_names(
+        paged.extend(crate::nutrition_foods::names(
             &get(format!(
                 "nutrition/foods/?search=pear&page_size=10&page={page}"
             ))

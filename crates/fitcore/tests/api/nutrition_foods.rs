@@ -19,7 +19,8 @@ pub fn custom_food(name: &str) -> Value {
            "portions": [{"description": "1 bar", "grams": 40}]})
 }
 
-fn names(page: &Value) -> Vec<String> {
+/// The food names on a page of results.
+pub(crate) fn names(page: &Value) -> Vec<String> {
     page["results"]
         .as_array()
         .map(|r| {
