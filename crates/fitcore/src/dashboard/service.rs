@@ -39,7 +39,7 @@ struct Head {
 }
 
 impl Head {
-    fn logged_on(&self, local_today: NaiveDate, utc_today: NaiveDate) -> f64 {
+    fn logged_today(&self, local_today: NaiveDate, utc_today: NaiveDate) -> f64 {
         match (local_today - utc_today).num_days() {
             -1 => self.logged_before,
             1 => self.logged_after,
@@ -131,7 +131,7 @@ async fn rest<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Rest> {
     let p = &head.profile;
-    let logged = head.logged_on(today, now.date_naive());
+    let logged = head.logged_today(today, now.date_naive());
     let nutrition =
         crate::nutrition::today::today(state, db, p, today, logged, head.plans_near).await?;
     let (in_progress, completions) = crate::workouts::summary::dashboard_part(

@@ -125,15 +125,15 @@ async fn touch<C: ConnectionTrait>(db: &C, filter: sea_orm::Condition) -> Result
     Ok(())
 }
 
-/// Bumps the plans that schedule any of the meals `meal_ids` selects.
+/// Bumps the plans with a scheduled meal that `scheduled` selects.
 async fn touch_scheduling<C: ConnectionTrait>(
     db: &C,
-    meal_ids: sea_orm::sea_query::SelectStatement,
+    scheduled: sea_orm::sea_query::SimpleExpr,
 ) -> Result<(), DbErr> {
     let plan_ids = scheduled_meal::Entity::find()
         .select_only()
         .column(scheduled_meal::Column::PlanId)
-        .filter(scheduled_meal::Column::MealId.in_subquery(meal_ids))
+        .filter(scheduled)
         .into_query();
     touch(
         db,
@@ -153,27 +153,20 @@ pub async fn touch_plan<C: ConnectionTrait>(db: &C, plan_id: i64) -> Result<(), 
 
 /// A meal changed: every plan that schedules it (call before deleting it).
 pub async fn touch_plans_of_meal<C: ConnectionTrait>(db: &C, meal_id: i64) -> Result<(), DbErr> {
-    let plan_ids = scheduled_meal::Entity::find()
-        .select_only()
-        .column(scheduled_meal::Column::PlanId)
-        .filter(scheduled_meal::Column::MealId.eq(meal_id))
-        .into_query();
-    touch(
-        db,
-        sea_orm::Condition::all().add(meal_plan::Column::Id.in_subquery(plan_ids)),
-    )
-    .await
+    touch_scheduling(db, scheduled_meal::Column::MealId.eq(meal_id)).await
 }
 
 /// A food changed: every plan scheduling a meal that holds it.
 pub async fn touch_plans_with_food<C: ConnectionTrait>(db: &C, food_id: i64) -> Result<(), DbErr> {
     touch_scheduling(
         db,
-        meal_item::Entity::find()
-            .select_only()
-            .column(meal_item::Column::MealId)
-            .filter(meal_item::Column::FoodId.eq(food_id))
-            .into_query(),
+        scheduled_meal::Column::MealId.in_subquery(
+            meal_item::Entity::find()
+                .select_only()
+                .column(meal_item::Column::MealId)
+                .filter(meal_item::Column::FoodId.eq(food_id))
+                .into_query(),
+        ),
     )
     .await
 }
@@ -183,11 +176,13 @@ pub async fn touch_plans_with_food<C: ConnectionTrait>(db: &C, food_id: i64) -> 
 pub async fn touch_plans_of_owner<C: ConnectionTrait>(db: &C, owner_id: i64) -> Result<(), DbErr> {
     touch_scheduling(
         db,
-        meal::Entity::find()
-            .select_only()
-            .column(meal::Column::Id)
-            .filter(meal::Column::OwnerId.eq(owner_id))
-            .into_query(),
+        scheduled_meal::Column::MealId.in_subquery(
+            meal::Entity::find()
+                .select_only()
+                .column(meal::Column::Id)
+                .filter(meal::Column::OwnerId.eq(owner_id))
+                .into_query(),
+        ),
     )
     .await
 }

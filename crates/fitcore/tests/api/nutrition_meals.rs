@@ -30,6 +30,26 @@ pub(crate) async fn public_food(app: &TestApp, s: &Registered, name: &str, kcal:
     .await
 }
 
+/// A public template meal by staff member `s`: one serving of `food`.
+pub(crate) async fn template_meal(
+    app: &TestApp,
+    s: &Registered,
+    name: &str,
+    food: &Value,
+) -> Value {
+    json_body(
+        app.post(
+            "nutrition/meals/",
+            json!({"name": name, "meal_time_category": "breakfast", "is_template": true,
+                   "items": [{"food_id": food["id"], "number_of_servings": 1}]}),
+            Some(&s.access),
+        )
+        .await,
+        201,
+    )
+    .await
+}
+
 pub(crate) async fn meal(app: &TestApp, u: &Registered, name: &str, items: Value) -> Value {
     json_body(
         app.post(
@@ -194,20 +214,8 @@ async fn staff_templates_are_public_and_users_copy_them() {
     )
     .await;
     let _ = public;
-    let mut pf = custom_food("Public granola");
-    pf["is_public"] = json!(true);
-    let pf = json_body(app.post("nutrition/foods/", pf, Some(&s.access)).await, 201).await;
-    let t = json_body(
-        app.post(
-            "nutrition/meals/",
-            json!({"name": "Granola bowl", "meal_time_category": "breakfast", "is_template": true,
-            "items": [{"food_id": pf["id"], "number_of_servings": 1}]}),
-            Some(&s.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let pf = public_food(&app, &s, "Public granola", 250.0).await;
+    let t = template_meal(&app, &s, "Granola bowl", &pf).await;
     assert_eq!(
         (t["is_template"].as_bool(), t["owner"].clone()),
         (Some(true), Value::Null)

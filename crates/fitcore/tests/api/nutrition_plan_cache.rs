@@ -7,7 +7,7 @@
 
 use crate::{
     helpers::{PASSWORD, Registered, TestApp, json_body, no_content},
-    nutrition_meals::{food, meal, plan, public_food, schedule},
+    nutrition_meals::{food, meal, plan, public_food, schedule, template_meal},
 };
 use serde_json::{Value, json};
 
@@ -230,17 +230,7 @@ async fn a_deleted_staff_accounts_templates_leave_the_plans_that_scheduled_them(
     app.make_staff(s.id).await;
     let u = app.register("cache-stays@example.com", PASSWORD).await;
     let oats = public_food(&app, &s, "Rolled oats", 250.0).await;
-    let template = json_body(
-        app.post(
-            "nutrition/meals/",
-            json!({"name": "Staff porridge", "meal_time_category": "breakfast", "is_template": true,
-                   "items": [{"food_id": oats["id"], "number_of_servings": 1}]}),
-            Some(&s.access),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let template = template_meal(&app, &s, "Staff porridge", &oats).await;
     let p = plan(&app, &u, 1).await;
     schedule(&app, &u, &p, &template, 1).await;
     assert_eq!(
